@@ -1,0 +1,3 @@
+"""everydoor: registers, reconciliation, coverage and field work for universal health insurance."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,16 @@
+"""The `everydoor` command: one module per command group, each calling services only."""
+
+import typer
+
+from everydoor.cli import admin, demo, imports, registry
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="everydoor: registers, coverage and field work.")
+app.add_typer(imports.app, name="import", help="Import administrative units and registers.")
+app.add_typer(registry.quarantine_app, name="quarantine", help="Rows rejected by imports.")
+app.add_typer(demo.app, name="demo", help="The synthetic Lào Cai demo.")
+registry.register(app)
+admin.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+from everydoor.api.app import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("", include("everydoor.web.urls")),
+]

@@ -1,0 +1,51 @@
+"""Card <-> resident links, the trained models that made them, and the review queue."""
+
+from django.conf import settings
+from django.db import models
+
+
+class LinkModel(models.Model):
+    """A trained Splink model, versioned: every probabilistic link names the version."""
+
+    version = models.IntegerField(unique=True)
+    settings_json = models.TextField()
+    lower_threshold = models.FloatField()  # below: no link
+    upper_threshold = models.FloatField()  # above: link; between: review
+    trained_at = models.DateTimeField(auto_now_add=True)
+    trained_on = models.JSONField(default=dict)  # counts of records and pairs
+
+
+class Link(models.Model):
+    class Method(models.TextChoices):
+        PERSONAL_ID = "personal_id"
+        PROBABILISTIC = "probabilistic"
+        MANUAL = "manual"
+
+    card = models.OneToOneField("registry.Card", on_delete=models.CASCADE, related_name="link")
+    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="links")
+    method = models.CharField(max_length=20, choices=Method.choices)
+    match_probability = models.FloatField(null=True, blank=True)
+    model = models.ForeignKey(LinkModel, null=True, blank=True, on_delete=models.PROTECT)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+
+class ReviewItem(models.Model):
+    """A candidate pair between the thresholds; a reviewer's decision is final for later runs."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+
+    card = models.ForeignKey("registry.Card", on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
+    match_probability = models.FloatField()
+    model = models.ForeignKey(LinkModel, null=True, on_delete=models.PROTECT)
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["card", "person"], name="review_card_person")]

@@ -1,0 +1,151 @@
+"""The population register (households, residents) and the participant register (cards)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ImportBatch(models.Model):
+    class Kind(models.TextChoices):
+        UNITS = "units"
+        POPULATION = "population"
+        CARDS = "cards"
+        PLANS = "plans"
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+        UNCHANGED = "unchanged"  # the same extract again: nothing to do
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    file_name = models.CharField(max_length=500)
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    as_of = models.DateField()
+    scope = models.JSONField(default=list)  # commune codes the extract covers
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    rows_read = models.IntegerField(default=0)
+    rows_loaded = models.IntegerField(default=0)
+    rows_quarantined = models.IntegerField(default=0)
+    rows_flagged = models.IntegerField(default=0)
+    rows_inserted = models.IntegerField(default=0)
+    rows_updated = models.IntegerField(default=0)
+    rows_absent = models.IntegerField(default=0)  # in scope but missing from this extract
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self):
+        return f"{self.kind} {self.file_name} as of {self.as_of}"
+
+
+class QuarantineRow(models.Model):
+    """A row rejected by an import, with the file, row number, field and reason."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="quarantine")
+    file_name = models.CharField(max_length=500)
+    row_number = models.IntegerField()  # 1-based data row; the header is row 0
+    field = models.CharField(max_length=60)
+    reason = models.CharField(max_length=60)
+    message = models.CharField(max_length=500)
+    raw = models.TextField()  # the row as received, JSON
+
+    class Meta:
+        ordering = ["batch_id", "row_number"]
+
+
+class Household(models.Model):
+    code = models.CharField(max_length=40, unique=True)  # household ID as in the register
+    commune = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey("geo.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+
+class Person(models.Model):
+    """A resident as last seen in the population register; history in PersonHistory."""
+
+    class Status(models.TextChoices):
+        RESIDENT = "resident"
+        MOVED_OUT = "moved_out"
+        DECEASED = "deceased"
+
+    # personal_id when the register has one, else a key from household, name and birth date
+    record_key = models.CharField(max_length=200, unique=True)
+    personal_id = models.CharField(max_length=12, null=True, blank=True, db_index=True)
+    full_name = models.CharField(max_length=200)
+    name_key = models.CharField(max_length=200, db_index=True)  # folded: no case, no diacritics
+    dob = models.DateField(null=True, blank=True)  # only when the full date is known
+    dob_year = models.SmallIntegerField()
+    dob_month = models.SmallIntegerField(null=True, blank=True)
+    dob_day = models.SmallIntegerField(null=True, blank=True)
+    sex = models.CharField(max_length=1, blank=True)  # M, F or unknown
+    ethnicity = models.CharField(max_length=60, blank=True)
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    relation_to_head = models.CharField(max_length=60, blank=True)
+    commune = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey("geo.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    address = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RESIDENT)
+    status_date = models.DateField(null=True, blank=True)
+    # False once a newer extract of the same scope no longer lists the person: never deleted.
+    present = models.BooleanField(default=True)
+    flags = models.CharField(max_length=200, blank=True)  # comma-separated data-quality flags
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")  # last seen in
+
+    class Meta:
+        indexes = [models.Index(fields=["commune", "status"]), models.Index(fields=["household"])]
+
+    def __str__(self):
+        return self.full_name
+
+
+class PersonHistory(models.Model):
+    """One row each time an extract changes a resident's status, place or household."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="history")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
+    as_of = models.DateField()
+    status = models.CharField(max_length=12)
+    status_date = models.DateField(null=True, blank=True)
+    present = models.BooleanField()
+    commune_id_at = models.BigIntegerField()
+    village_id_at = models.BigIntegerField(null=True)
+    household_id_at = models.BigIntegerField(null=True)
+
+
+class Card(models.Model):
+    """A health-insurance card period as received from the participant register."""
+
+    # (card number or SI code) | valid_from: a renewal is a new row, history is kept.
+    record_key = models.CharField(max_length=60, unique=True)
+    card_number = models.CharField(max_length=15, blank=True, db_index=True)
+    si_code = models.CharField(max_length=10, blank=True, db_index=True)
+    personal_id = models.CharField(max_length=12, blank=True, db_index=True)
+    full_name = models.CharField(max_length=200)
+    name_key = models.CharField(max_length=200)
+    dob = models.DateField(null=True, blank=True)
+    dob_year = models.SmallIntegerField(null=True, blank=True)
+    dob_month = models.SmallIntegerField(null=True, blank=True)
+    dob_day = models.SmallIntegerField(null=True, blank=True)
+    sex = models.CharField(max_length=1, blank=True)
+    group_code = models.CharField(max_length=2, blank=True, db_index=True)
+    payer_group = models.CharField(max_length=20, blank=True)
+    benefit_level = models.SmallIntegerField(null=True, blank=True)
+    valid_from = models.DateField()
+    valid_to = models.DateField()
+    commune = models.ForeignKey("geo.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    address = models.CharField(max_length=300, blank=True)
+    clinic_code = models.CharField(max_length=20, blank=True)
+    present = models.BooleanField(default=True)
+    flags = models.CharField(max_length=200, blank=True)
+    raw = models.TextField(blank=True)  # the fields as received, JSON
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["commune", "valid_from", "valid_to"]),
+            models.Index(fields=["valid_to"]),
+        ]
+
+    def __str__(self):
+        return self.card_number or self.si_code

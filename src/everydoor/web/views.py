@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def communes(request):
+    return HttpResponse("everydoor")
