@@ -1,0 +1,17 @@
+"""Shared fixtures. Markers: postgres, browser, spark, slow (all run in CI)."""
+
+import os
+
+import pytest
+from django.conf import settings
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    skip_pg = pytest.mark.skip(reason="needs DATABASE_URL pointing at PostgreSQL")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+
+
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
