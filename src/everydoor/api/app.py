@@ -2,7 +2,10 @@
 
 from ninja import NinjaAPI
 
+from everydoor.api.eligibility import router as eligibility_router
+
 api = NinjaAPI(title="everydoor", version="1", urls_namespace="api")
+api.add_router("/", eligibility_router)
 
 
 @api.get("/health")

@@ -49,3 +49,33 @@ class ReviewItem(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["card", "person"], name="review_card_person")]
+
+
+class LinkRun(models.Model):
+    """One reconciliation run: what it saw (to skip an unchanged re-run) and what it did."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    engine = models.CharField(max_length=10, default="duckdb")
+    model = models.ForeignKey(LinkModel, null=True, blank=True, on_delete=models.PROTECT)
+    # counts and max ids of the registers, links and decisions when the run started
+    fingerprint = models.JSONField(default=dict)
+    counts = models.JSONField(default=dict)  # the run's result, as printed by `everydoor link --json`
+
+
+class Duplicate(models.Model):
+    """A duplicate found by a run: reported for a person to resolve, never merged."""
+
+    class Kind(models.TextChoices):
+        CARDS_ONE_RESIDENT = "cards_one_resident"  # two valid cards for one resident
+        CARD_TWO_RESIDENTS = "card_two_residents"  # one card claimed by two residents
+        RESIDENTS = "residents"  # one resident twice in the population register
+
+    run = models.ForeignKey(LinkRun, on_delete=models.CASCADE, related_name="duplicates")
+    kind = models.CharField(max_length=24, choices=Kind.choices, db_index=True)
+    card = models.ForeignKey("registry.Card", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    other_card = models.ForeignKey("registry.Card", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    other_person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="+")
+    match_probability = models.FloatField(null=True, blank=True)

@@ -1,0 +1,184 @@
+"""The Splink model: settings, unsupervised training, scoring, on DuckDB or Spark.
+
+Input: two Arrow tables with the same columns (``INPUT_COLUMNS``), cards and residents.
+Output: scored pairs (card_id, person_id, match_weight, match_probability) as Arrow.
+"""
+
+import json
+import logging
+import os
+
+import pyarrow as pa
+
+CARDS, PERSONS = "cards", "persons"
+INPUT_COLUMNS = [
+    "uid", "name_lc", "name_fold", "name_sorted", "name_phon", "dob_y", "dob_m", "dob_d", "sex",
+    "commune_id", "village_id", "hh_key", "person_hint",
+]
+# Pairs below this probability are never links nor worth a review: not kept.
+SCORE_FLOOR = 0.001
+
+
+def _level(sql: str, label: str, null: bool = False) -> dict:
+    level = {"sql_condition": sql, "label_for_charts": label}
+    if null:
+        level["is_null_level"] = True
+    return level
+
+
+def _exact(column: str, description: str) -> dict:
+    return {
+        "output_column_name": column,
+        "comparison_description": description,
+        "comparison_levels": [
+            _level(f"{column}_l IS NULL OR {column}_r IS NULL", "null", null=True),
+            _level(f"{column}_l = {column}_r", "exact"),
+            _level("ELSE", "else"),
+        ],
+    }
+
+
+def _jaro_winkler(dialect: str, left: str, right: str) -> str:
+    return f"jaro_winkler_similarity({left}, {right})" if dialect == "duckdb" else f"jaro_winkler({left}, {right})"
+
+
+def comparisons(dialect: str) -> list[dict]:
+    jw_fold = _jaro_winkler(dialect, "name_fold_l", "name_fold_r")
+    jw_phon = _jaro_winkler(dialect, "name_phon_l", "name_phon_r")
+    name = {
+        "output_column_name": "name",
+        "comparison_description": "full name: exact, folded, token order, spelling variants, similar",
+        "comparison_levels": [
+            _level("name_fold_l IS NULL OR name_fold_r IS NULL", "null", null=True),
+            _level("name_lc_l = name_lc_r", "exact with diacritics"),
+            _level("name_fold_l = name_fold_r", "exact without diacritics"),
+            _level("name_sorted_l = name_sorted_r", "same tokens, other order"),
+            _level("name_phon_l = name_phon_r", "spelling variants"),
+            _level(f"{jw_fold} >= 0.92", "jaro-winkler >= 0.92"),
+            _level(f"{jw_phon} >= 0.88", "variants jaro-winkler >= 0.88"),
+            _level("ELSE", "else"),
+        ],
+    }
+    dob = {
+        "output_column_name": "dob",
+        "comparison_description": "date of birth: full or partial, day/month swapped",
+        "comparison_levels": [
+            _level("dob_y_l IS NULL OR dob_y_r IS NULL", "null", null=True),
+            _level("dob_y_l = dob_y_r AND dob_m_l = dob_m_r AND dob_d_l = dob_d_r", "exact"),
+            _level("dob_y_l = dob_y_r AND (dob_m_l IS NULL OR dob_m_r IS NULL "
+                   "OR (dob_m_l = dob_m_r AND (dob_d_l IS NULL OR dob_d_r IS NULL)))", "partial, agrees"),
+            _level("dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r", "day and month swapped"),
+            _level("dob_y_l = dob_y_r AND dob_m_l = dob_m_r", "year and month"),
+            _level("dob_y_l = dob_y_r", "year"),
+            _level("dob_m_l = dob_m_r AND dob_d_l = dob_d_r AND abs(dob_y_l - dob_y_r) <= 10",
+                   "day and month, year typo"),
+            _level("abs(dob_y_l - dob_y_r) <= 1", "year +-1"),
+            _level("ELSE", "else"),
+        ],
+    }
+    return [
+        name, dob,
+        _exact("sex", "sex"),
+        _exact("commune_id", "commune"),
+        _exact("village_id", "village"),
+        _exact("hh_key", "household: a card at the same address is linked to a member"),
+        _exact("person_hint", "SI code history: another card with this SI code is linked"),
+    ]
+
+
+PREDICTION_RULES = [
+    "l.commune_id = r.commune_id AND l.dob_y = r.dob_y",
+    "l.name_phon = r.name_phon AND l.dob_y = r.dob_y",
+    "l.name_phon = r.name_phon AND l.commune_id = r.commune_id",
+    "l.person_hint = r.person_hint",
+    "l.hh_key = r.hh_key",
+]
+TRAINING_RULES = [
+    "l.commune_id = r.commune_id AND l.dob_y = r.dob_y",  # trains name, sex, village, household, history
+    "l.name_phon = r.name_phon",  # trains date of birth, commune
+]
+
+
+def settings_for(dialect: str, *, n_persons: int) -> dict:
+    return {
+        "link_type": "link_only",
+        "unique_id_column_name": "uid",
+        "probability_two_random_records_match": 1.0 / max(n_persons, 2),
+        "comparisons": comparisons(dialect),
+        "blocking_rules_to_generate_predictions": [{"blocking_rule": r} for r in PREDICTION_RULES],
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": False,
+    }
+
+
+# --- engines ------------------------------------------------------------------------------------
+
+def _spark_session():
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    return (
+        SparkSession.builder.master("local[2]").appName("everydoor-link")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+
+
+class Scorer:
+    """Registers cards and residents on one engine, trains or loads a model, scores pairs."""
+
+    def __init__(self, cards: pa.Table, persons: pa.Table, *, engine: str = "duckdb",
+                 settings: dict | None = None, n_persons: int | None = None):
+        from splink import Linker
+
+        self.engine = engine
+        if engine == "duckdb":
+            from splink import DuckDBAPI
+
+            self.api = DuckDBAPI()
+            left = self.api.register(cards, dataset_display_name=CARDS)
+            right = self.api.register(persons, dataset_display_name=PERSONS)
+            self.dialect = "duckdb"
+        elif engine == "spark":
+            from splink import SparkAPI
+
+            spark = _spark_session()
+            self.api = SparkAPI(spark_session=spark)
+            left = self.api.register(spark.createDataFrame(cards.to_pandas()), dataset_display_name=CARDS)
+            right = self.api.register(spark.createDataFrame(persons.to_pandas()), dataset_display_name=PERSONS)
+            self.dialect = "spark"
+        else:
+            raise ValueError(f"unknown engine {engine!r}")
+        if settings is None:
+            settings = settings_for(self.dialect, n_persons=n_persons or persons.num_rows)
+        self.linker = Linker([left, right], settings, log_level=logging.WARNING)
+
+    def train(self, *, u_pairs: float = 5e6, em_pairs: float = 2e6) -> None:
+        training = self.linker.training
+        training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=42)
+        for rule in TRAINING_RULES:
+            training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_pairs)
+
+    def settings_json(self) -> str:
+        return json.dumps(self.linker.misc.save_model_to_json(), ensure_ascii=False)
+
+    def predict(self) -> pa.Table:
+        """Scored pairs as (card_id, person_id, match_weight, match_probability)."""
+        scored = self.linker.inference.predict(threshold_match_probability=SCORE_FLOOR, warning_mode="never")
+        sql = (
+            "SELECT CASE WHEN source_dataset_l = 'cards' THEN uid_l ELSE uid_r END AS card_id, "
+            "CASE WHEN source_dataset_l = 'cards' THEN uid_r ELSE uid_l END AS person_id, "
+            f"match_weight, match_probability FROM {scored.physical_name}"
+        )
+        if self.engine == "duckdb":
+            table = self.api.duckdb_con.sql(sql).to_arrow_table()
+        else:
+            table = self.api.spark.sql(sql).toArrow()
+        scored.drop_table_from_database_and_remove_from_cache()
+        return table
+
+
+def model_dialect(settings_json: str) -> str:
+    return json.loads(settings_json).get("sql_dialect", "duckdb")

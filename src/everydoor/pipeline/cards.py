@@ -1,0 +1,74 @@
+"""Validation of a participant-register extract: pure frame in, good rows and quarantine out."""
+
+import polars as pl
+
+from everydoor.pipeline.checks import Check, Flag, flags_column, id_contradiction_flags, quarantine_frame
+from everydoor.pipeline.columns import CARD_COLUMNS
+from everydoor.pipeline.readers import ROW
+from everydoor.pipeline.values import folded, sex_code, with_date
+from everydoor.rules import identifiers_polars as ids
+from everydoor.rules import law
+
+
+def validate_cards(frame: pl.DataFrame, *, file_name: str,
+                   commune_ids: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Returns (rows to load, quarantine). `commune_ids` is the resolved commune per row (null if none)."""
+    frame = frame.with_columns(pl.col("card_number").str.to_uppercase(), pl.col("group_code").str.to_uppercase())
+    for column, partial in (("date_of_birth", True), ("valid_from", False), ("valid_to", False)):
+        frame = with_date(frame, column, partial=partial)
+    parts = ids.card_number_parts("card_number").struct
+    frame = frame.with_columns(
+        commune_ids.alias("commune_id"),
+        sex_code("sex").alias("sex_code"),
+        folded("full_name").alias("name_key"),
+        parts.field("group_code").alias("card_group"), parts.field("benefit_level").cast(pl.Int16).alias("card_level"),
+        parts.field("si_code").alias("card_si"),
+        pl.col("benefit_level").cast(pl.Int16, strict=False).alias("level_value"),
+    )
+    checks = [
+        Check("card_number", pl.when(pl.col("card_number").is_null() & pl.col("si_code").is_null())
+              .then(pl.lit("required")).otherwise(ids.card_number_error("card_number"))),
+        Check("si_code", ids.si_code_error("si_code")),
+        Check("personal_id", ids.personal_id_errors("personal_id")),
+        Check("full_name", pl.when(pl.col("full_name").is_null()).then(pl.lit("required"))),
+        Check("date_of_birth", pl.col("date_of_birth_error")),
+        Check("valid_from", pl.when(pl.col("valid_from").is_null()).then(pl.lit("required"))
+              .otherwise(pl.col("valid_from_error"))),
+        Check("valid_to", pl.when(pl.col("valid_to").is_null()).then(pl.lit("required"))
+              .otherwise(pl.col("valid_to_error"))
+              .fill_null(pl.when(pl.col("valid_to_date") < pl.col("valid_from_date"))
+                         .then(pl.lit("valid_to_before_valid_from")))),
+        Check("benefit_level", pl.when(pl.col("benefit_level").is_not_null()
+                                       & ~pl.col("level_value").is_between(1, 5)).then(pl.lit("unknown_level"))),
+        Check("commune", pl.when(pl.col("commune").is_not_null() & pl.col("commune_id").is_null())
+              .then(pl.lit("unresolvable_commune"))),
+    ]
+    quarantine = quarantine_frame(frame, checks, file_name, list(CARD_COLUMNS))
+    good = frame.join(quarantine.select(ROW).unique(), on=ROW, how="anti").with_columns(
+        pl.coalesce("group_code", "card_group").alias("group"),
+        pl.coalesce("level_value", "card_level").alias("level"),
+        pl.coalesce("si_code", "card_si").alias("si"),
+    )
+    flags = [
+        Flag("sex_unknown", pl.col("sex").is_not_null() & pl.col("sex_code").is_null()),
+        Flag("no_personal_id", pl.col("personal_id").is_null()),
+        Flag("partial_dob", pl.col("date_of_birth_d").is_null()),
+        Flag("card_si_mismatch", pl.col("card_si").is_not_null() & pl.col("si_code").is_not_null()
+             & (pl.col("card_si") != pl.col("si_code"))),
+        Flag("card_group_mismatch", pl.col("card_group").is_not_null() & pl.col("group_code").is_not_null()
+             & (pl.col("card_group") != pl.col("group_code"))),
+        Flag("card_level_mismatch", pl.col("card_level").is_not_null() & pl.col("level_value").is_not_null()
+             & (pl.col("card_level") != pl.col("level_value"))),
+        Flag("unknown_group", pl.col("group").is_not_null() & ~pl.col("group").is_in(list(law.known_group_codes()))),
+        Flag("level_group_mismatch", ids.card_level_mismatch("group", "level", "valid_from_date").is_not_null()),
+        *id_contradiction_flags("personal_id", "sex_code", "date_of_birth_y"),
+        Flag("commune_unresolved", pl.col("commune_id").is_null() & pl.col("address").is_not_null()),
+    ]
+    good = good.with_columns(
+        pl.concat_str(pl.coalesce("card_number", "si_code"), pl.lit("|"),
+                      pl.col("valid_from_date").dt.strftime("%Y-%m-%d")).alias("record_key"),
+        pl.col("group").replace_strict(law.law().group_payer, default="").alias("payer_group"),
+        flags_column(flags).alias("flags"),
+        pl.struct(list(CARD_COLUMNS)).struct.json_encode().alias("raw"),
+    )
+    return good, quarantine

@@ -1,0 +1,78 @@
+"""Moving frames into the database fast: COPY on PostgreSQL, batched executemany on SQLite.
+
+Everything here runs inside the caller's transaction; the SQL that differs by dialect lives here.
+"""
+
+import io
+
+import polars as pl
+from django.db import connection
+
+BATCH_ROWS = 50_000
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def distinct_from() -> str:
+    """Null-safe inequality: PostgreSQL spells it IS DISTINCT FROM, SQLite IS NOT."""
+    return "IS DISTINCT FROM" if is_postgres() else "IS NOT"
+
+
+def true() -> str:
+    return "TRUE" if is_postgres() else "1"
+
+
+def false() -> str:
+    return "FALSE" if is_postgres() else "0"
+
+
+_SQL_TYPES = {pl.Int64: "BIGINT", pl.Int32: "INTEGER", pl.Int16: "INTEGER", pl.UInt32: "BIGINT",
+              pl.Float64: "DOUBLE PRECISION", pl.Date: "DATE", pl.Boolean: "BOOLEAN"}
+
+
+def _sql_type(dtype: pl.DataType) -> str:
+    return _SQL_TYPES.get(dtype.base_type(), "TEXT") if dtype != pl.String else "TEXT"
+
+
+def stage(cursor, frame: pl.DataFrame, table: str, *, index_on: tuple[str, ...] = ()) -> None:
+    """A temporary table holding the frame; dropped at the end of the transaction (PostgreSQL) or replaced."""
+    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    columns = ", ".join(f"{name} {_sql_type(dtype)}" for name, dtype in frame.schema.items())
+    temp = "TEMPORARY TABLE" + (" " if not is_postgres() else " ")
+    cursor.execute(f"CREATE {temp}{table} ({columns})" + (" ON COMMIT DROP" if is_postgres() else ""))
+    if is_postgres():
+        _copy(cursor, frame, table)
+    else:
+        _insert_batches(cursor, frame, table)
+    for column in index_on:
+        cursor.execute(f"CREATE INDEX {table}_{column} ON {table} ({column})")
+    cursor.execute(f"ANALYZE {table}")
+
+
+def _copy(cursor, frame: pl.DataFrame, table: str) -> None:
+    columns = ", ".join(frame.columns)
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+        for offset in range(0, frame.height, 200_000):
+            buffer = io.BytesIO()
+            frame.slice(offset, 200_000).write_csv(buffer, include_header=False, null_value="",
+                                                   date_format="%Y-%m-%d")
+            copy.write(buffer.getvalue())
+
+
+def _insert_batches(cursor, frame: pl.DataFrame, table: str) -> None:
+    # sqlite3's own executemany: Django's wrapper would re-format every parameter list.
+    raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+    placeholders = ", ".join("?" for _ in frame.columns)
+    sql = f"INSERT INTO {table} ({', '.join(frame.columns)}) VALUES ({placeholders})"
+    text = frame.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date)
+    for offset in range(0, text.height, BATCH_ROWS):
+        raw.executemany(sql, text.slice(offset, BATCH_ROWS).rows())
+
+
+def fetch_frame(cursor, sql: str, params=()) -> pl.DataFrame:
+    """A query's result as a frame (small results: counts, ids)."""
+    cursor.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return pl.DataFrame(cursor.fetchall(), schema=names, orient="row")

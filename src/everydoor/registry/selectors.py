@@ -1,0 +1,53 @@
+"""Reads of the registers."""
+
+from django.db.models import QuerySet
+
+from everydoor.geo.models import AdminUnit
+from everydoor.geo.selectors import communes_in
+from everydoor.registry.models import Card, Household, ImportBatch, Person, QuarantineRow
+
+
+def register_stats(area: AdminUnit) -> dict:
+    """Residents (present, resident status), households, cards and quarantined rows of an area."""
+    communes = list(communes_in(area).values_list("id", flat=True))
+    area_filter = {"village": area} if area.level == AdminUnit.Level.VILLAGE else {"commune_id__in": communes}
+    batches = [b.id for b in ImportBatch.objects.only("id", "scope") if set(b.scope) & set(communes)]
+    return {
+        "area": area.name,
+        "code": area.code,
+        "level": area.level,
+        "residents": Person.objects.filter(present=True, status=Person.Status.RESIDENT, **area_filter).count(),
+        "households": Household.objects.filter(**area_filter).count(),
+        "cards": Card.objects.filter(present=True, **area_filter).count(),
+        "quarantined": QuarantineRow.objects.filter(batch_id__in=batches).values("batch_id", "row_number")
+        .distinct().count(),
+    }
+
+
+def quarantine_rows(*, batch_id: int | None = None) -> QuerySet[QuarantineRow]:
+    rows = QuarantineRow.objects.all()
+    if batch_id is not None:
+        if not ImportBatch.objects.filter(id=batch_id).exists():
+            from everydoor.core.errors import ErrorCode, EverydoorError
+
+            raise EverydoorError(ErrorCode.NOT_FOUND, f"no import batch {batch_id}")
+        rows = rows.filter(batch_id=batch_id)
+    return rows.order_by("batch_id", "row_number", "field")
+
+
+def communes_overview(area: AdminUnit) -> list[dict]:
+    """Each commune of an area with its villages, residents, households and cards (one query per count)."""
+    from django.db.models import Count
+
+    communes = list(communes_in(area).order_by("name").values("id", "code", "name"))
+    ids = [c["id"] for c in communes]
+
+    def per_commune(queryset, field="commune_id"):
+        return dict(queryset.filter(**{f"{field}__in": ids}).values_list(field).annotate(n=Count("id")))
+
+    residents = per_commune(Person.objects.filter(present=True, status=Person.Status.RESIDENT))
+    households = per_commune(Household.objects.all())
+    cards = per_commune(Card.objects.filter(present=True))
+    villages = per_commune(AdminUnit.objects.filter(level=AdminUnit.Level.VILLAGE), "parent_id")
+    return [{**c, "villages": villages.get(c["id"], 0), "residents": residents.get(c["id"], 0),
+             "households": households.get(c["id"], 0), "cards": cards.get(c["id"], 0)} for c in communes]
