@@ -15,3 +15,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The real administrative units, loaded once per test session from the installed packages."""
+    from everydoor.geo.services import units_import
+
+    with django_db_blocker.unblock():
+        units_import()

@@ -1,5 +1,6 @@
 """Vietnamese text normalisation shared by address resolution, area look-up and linkage."""
 
+import functools
 import re
 import unicodedata
 
@@ -34,6 +35,7 @@ def fold(text: str | None) -> str:
     return _SPACES.sub(" ", strip_diacritics(text).lower()).strip()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names repeat: registers, lineage, addresses
 def _aligned(text: str) -> tuple[str, str]:
     """(lower case with diacritics, folded), character by character aligned; '.', '-' as spaces."""
     raw = unicodedata.normalize("NFC", text).translate(_PUNCT).lower()
@@ -44,6 +46,7 @@ def _aligned(text: str) -> tuple[str, str]:
     return raw, folded
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _parse(text: str | None) -> tuple[str, str, str]:
     """(prefix, rest with diacritics, rest folded) of a unit name."""
     raw, folded = _aligned(text or "")

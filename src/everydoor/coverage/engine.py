@@ -171,7 +171,7 @@ def facts_frame(frames: dict[str, pl.DataFrame], day: dt.date, *, households: bo
         for name in ("persons", "cards", "communes", "villages", "unit_communes"):
             con.register(name, frames[name].to_arrow())
         sql = facts_sql(day, default_province=default_province_code(frames["communes"]), households=households)
-        result = con.execute(sql).arrow()
+        result = con.sql(sql).to_arrow_table()
     finally:
         con.close()
     return normalise(pl.from_arrow(result))

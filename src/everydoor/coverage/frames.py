@@ -67,7 +67,7 @@ def _query(sql: str, params: list, schema: dict) -> pl.DataFrame:
             return pl.DataFrame(schema=schema)
         # Read as text, then cast: empty fields are NULL, dates are ISO.
         frame = pl.read_csv(buffer, has_header=False, new_columns=list(schema),
-                            schema_overrides=dict.fromkeys(schema, pl.Utf8), missing_utf8_is_empty_string=False)
+                            schema_overrides=dict.fromkeys(schema, pl.Utf8))
     else:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

@@ -4,7 +4,12 @@ from django.db.models import QuerySet
 
 from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.core.text import bare_key, name_form, split_unit_prefix
-from everydoor.geo.address import COMMUNE_PREFIXES, DISTRICT_PREFIXES, PROVINCE_ALIASES, PROVINCE_PREFIXES
+from everydoor.geo.address import (
+    COMMUNE_PREFIXES,
+    DISTRICT_PREFIXES,
+    PROVINCE_ALIASES,
+    PROVINCE_PREFIXES,
+)
 from everydoor.geo.models import AdminUnit, UnitLineage
 from everydoor.geo.services import VILLAGE_KINDS
 
@@ -70,7 +75,7 @@ def _resolve_one(text: str, within: AdminUnit | None, whole: str) -> AdminUnit:
         form = name_form(text)
         candidates = [c for c in candidates if name_form(c.name) == form] or candidates
     if len(candidates) > 1:
-        listed = "; ".join(f"{_label(c)} (code {c.code})" for c in _with_context(candidates))
+        listed = "; ".join(_labels(candidates))
         raise EverydoorError(
             ErrorCode.AMBIGUOUS,
             f"'{whole}' names {len(candidates)} {top}s: {listed}. Add the province (\"{text}, <province>\") or use the code.",
@@ -98,21 +103,13 @@ def _in(within: AdminUnit | None) -> str:
     return f" in {within.name}" if within else ""
 
 
-def _with_context(units: list[AdminUnit]) -> list[AdminUnit]:
-    parents = {u.id: u for u in AdminUnit.objects.filter(
-        id__in={u.parent_id for u in units if u.parent_id}).select_related("parent")}
-    for u in units:
-        u._parent_cache = parents.get(u.parent_id)
-    return sorted(units, key=lambda u: (u.province_code, u.name))
-
-
-def _label(unit: AdminUnit) -> str:
-    chain = []
-    parent = getattr(unit, "_parent_cache", None)
-    while parent is not None:
-        chain.append(parent.name)
-        parent = parent.parent if parent.parent_id else None
-    return f"{unit.name} ({', '.join(chain)})" if chain else unit.name
+def _labels(units: list[AdminUnit]) -> list[str]:
+    """'Xã Tân Thành (Tỉnh Lạng Sơn) (code 06445)', sorted by province then name."""
+    parents = AdminUnit.objects.filter(id__in={u.parent_id for u in units if u.parent_id}).select_related("parent")
+    context = {p.id: ", ".join(n for n in (p.name, p.parent.name if p.parent else None) if n) for p in parents}
+    units = sorted(units, key=lambda u: (u.province_code, u.name))
+    return [f"{u.name} ({context[u.parent_id]}, code {u.code})" if u.parent_id in context else f"{u.name} (code {u.code})"
+            for u in units]
 
 
 def _not_found_message(text: str, prefix: str, key: str, within: AdminUnit | None) -> str:

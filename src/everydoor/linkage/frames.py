@@ -38,8 +38,10 @@ def read_sql(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
         with connection.cursor() as cursor:
             cursor.execute(sql)
             rows = cursor.fetchall()
-        frame = pl.DataFrame(rows, schema=text_schema, orient="row")
-    dates = [pl.col(n).str.slice(0, 10).str.to_date() for n, t in schema.items() if t == pl.Date]
+        # Django's SQLite connection already turns declared date columns into dates.
+        frame = pl.DataFrame(rows, schema=schema, orient="row")
+    dates = [pl.col(n).str.slice(0, 10).str.to_date() for n, t in schema.items()
+             if t == pl.Date and frame.schema[n] == pl.String]
     strings = [pl.col(n).replace("", None) for n, t in schema.items() if t == pl.String]
     return frame.with_columns(*dates, *strings)
 

@@ -4,6 +4,7 @@ import hashlib
 from pathlib import Path
 
 import polars as pl
+from fastexcel import FastExcelError
 
 from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.pipeline.columns import header_map
@@ -25,7 +26,7 @@ def _read_csv(path: Path) -> pl.DataFrame:
     first_line = head.splitlines()[0] if head else ""
     separator = ";" if first_line.count(";") > first_line.count(",") else ","
     return pl.read_csv(path, separator=separator, infer_schema=False, encoding="utf8-lossy",
-                       truncate_ragged_lines=True, missing_utf8_is_empty_string=False)
+                       truncate_ragged_lines=True)
 
 
 def _read_any(path: Path) -> pl.DataFrame:
@@ -59,7 +60,7 @@ def read_register(path: Path, columns: dict[str, tuple[str, ...]], required: tup
         raw = _read_any(path)
     except EverydoorError:
         raise
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+    except (pl.exceptions.PolarsError, FastExcelError, OSError, ValueError) as exc:
         raise EverydoorError(ErrorCode.UNREADABLE_FILE, f"{path.name}: cannot be read ({exc})") from exc
     mapping = header_map(raw.columns, columns)
     missing = [c for c in required if c not in mapping.values()]

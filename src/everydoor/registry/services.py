@@ -92,6 +92,8 @@ def _run_import(kind: str, path: Path, as_of: dt.date, scope: str | None, user, 
                 progress: Progress, prepare, load) -> ImportBatch:
     started = time.perf_counter()
     progress("reading", 0.0)
+    if not path.is_file():
+        raise EverydoorError(ErrorCode.UNREADABLE_FILE, f"{path}: no such file")
     sha = file_sha256(path)
     previous = ImportBatch.objects.filter(kind=kind, file_sha256=sha, as_of=as_of,
                                           status=ImportBatch.Status.DONE).order_by("-id").first()

@@ -1,0 +1,181 @@
+"""Imports of real files (CSV, XLSX, Parquet) into the registers, bad input included."""
+
+import datetime as dt
+import json
+
+import polars as pl
+import pytest
+
+from everydoor.core.errors import EverydoorError
+from everydoor.registry.models import Card, Household, ImportBatch, Person, PersonHistory, QuarantineRow
+from everydoor.registry.services import cards_import, population_import
+
+pytestmark = pytest.mark.django_db
+AS_OF = dt.date(2025, 10, 31)
+
+RESIDENTS = [
+    # personal_id, full_name, date_of_birth, sex, ethnicity, household_id, relation, village, commune, province, address, status, status_date
+    ("010090001234", "Giàng A Páo", "17/05/1990", "Nam", "Mông", "HH1", "Chủ hộ", "Thôn Nậm Cang", "Xã Mường Bo", "Tỉnh Lào Cai", "", "", ""),
+    ("010192001235", "Sùng Thị Mai", "1992", "Nữ", "Mông", "HH1", "Vợ", "Thôn Nậm Cang", "", "", "Thôn Nậm Cang, Xã Liên Minh, Thị xã Sa Pa, Tỉnh Lào Cai", "", ""),
+    ("015085001236", "Hoàng Văn Minh", "1985-02-03", "M", "Tày", "HH2", "Chủ hộ", "Tổ dân phố 3", "Phuong Lao Cai", "Lao Cai", "", "Thường trú", ""),
+    ("015160001237", "Bàn Thị Lan", "03/04/1960", "F", "Dao", "HH3", "Chủ hộ", "Bản Mới", "02647", "", "", "Đã mất", "01/03/2025"),
+]
+HEADER_VI = ["Số định danh cá nhân", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Mã hộ", "Quan hệ với chủ hộ",
+             "Thôn", "Xã", "Tỉnh", "Địa chỉ", "Tình trạng", "Ngày thay đổi"]
+
+
+def write_population(path, rows, header=HEADER_VI):
+    frame = pl.DataFrame([list(r) for r in rows], schema=header, orient="row")
+    if path.suffix == ".csv":
+        frame.write_csv(path)
+    elif path.suffix == ".xlsx":
+        frame.write_excel(path)
+    else:
+        frame.write_parquet(path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_population_loads_from_each_format_with_vietnamese_headers(tmp_path, suffix):
+    batch = population_import(path=write_population(tmp_path / f"dan_cu{suffix}", RESIDENTS), as_of=AS_OF)
+    assert (batch.status, batch.rows_read, batch.rows_loaded, batch.rows_quarantined) == ("done", 4, 4, 0)
+    pao = Person.objects.get(personal_id="010090001234")
+    assert (pao.commune.name, pao.village.name, pao.dob, pao.sex) == ("Xã Mường Bo", "Thôn Nậm Cang",
+                                                                      dt.date(1990, 5, 17), "M")
+    # a legacy address resolves to today's commune; a partial date keeps its year
+    mai = Person.objects.get(personal_id="010192001235")
+    assert (mai.commune.name, mai.dob_year, mai.dob_month, mai.dob, mai.household_id) == (
+        "Xã Mường Bo", 1992, None, None, pao.household_id)
+    assert "partial_dob" in mai.flags
+    assert Person.objects.get(personal_id="015085001236").commune.name == "Phường Lào Cai"
+    lan = Person.objects.get(personal_id="015160001237")
+    assert (lan.status, lan.status_date, lan.commune.code) == ("deceased", dt.date(2025, 3, 1), "02647")
+    assert Household.objects.count() == 3
+    assert PersonHistory.objects.filter(batch=batch).count() == 4
+
+
+def test_bad_rows_go_to_quarantine_with_row_field_and_reason(tmp_path):
+    rows = RESIDENTS + [
+        ("01009000123", "Ly A Tủa", "1990", "M", "Mông", "HH9", "", "", "Xã Mường Bo", "", "", "", ""),  # 11 digits
+        ("010090005555", "Ly A Chứ", "31/02/1990", "M", "Mông", "HH9", "", "", "Xã Mường Bo", "", "", "", ""),
+        ("010090006666", "", "1990", "M", "Mông", "HH9", "", "", "Xã Mường Bo", "", "", "", ""),
+        ("010090007777", "Ly A Sử", "1990", "M", "Mông", "HH9", "", "", "Xã Không Tồn Tại", "", "", "", ""),
+    ]
+    path = write_population(tmp_path / "dan_cu.csv", rows)
+    batch = population_import(path=path, as_of=AS_OF)
+    assert (batch.rows_read, batch.rows_loaded, batch.rows_quarantined) == (8, 4, 4)
+    found = {(q.row_number, q.field, q.reason) for q in QuarantineRow.objects.filter(batch=batch)}
+    assert found == {(5, "personal_id", "bad_length"), (6, "date_of_birth", "impossible_date"),
+                     (7, "full_name", "required"), (8, "commune", "unresolvable_commune")}
+    message = QuarantineRow.objects.get(batch=batch, row_number=6).message
+    assert "dan_cu.csv" in message and "row 6" in message and "date_of_birth" in message
+    assert json.loads(QuarantineRow.objects.get(batch=batch, row_number=7).raw)["personal_id"] == "010090006666"
+    assert not Person.objects.filter(personal_id__in=["010090005555", "010090006666", "010090007777"]).exists()
+
+
+def test_contradiction_loads_and_is_flagged(tmp_path):
+    # well-formed ID saying "male born 1990" on a woman born 1991
+    rows = [("010090001234", "Sùng Thị Dế", "1991-01-01", "Nữ", "Mông", "HH1", "", "", "Xã Mường Bo", "", "", "", "")]
+    population_import(path=write_population(tmp_path / "p.csv", rows), as_of=AS_OF)
+    person = Person.objects.get(personal_id="010090001234")
+    assert "id_sex_mismatch" in person.flags
+
+
+def test_unreadable_file_and_missing_columns_load_nothing(tmp_path):
+    (tmp_path / "p.csv").write_text("foo,bar\n1,2\n", encoding="utf-8")
+    with pytest.raises(EverydoorError, match="missing column.*full_name"):
+        population_import(path=tmp_path / "p.csv", as_of=AS_OF)
+    (tmp_path / "p.pdf").write_bytes(b"%PDF-1.4")
+    with pytest.raises(EverydoorError, match="unsupported file type"):
+        population_import(path=tmp_path / "p.pdf", as_of=AS_OF)
+    (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(EverydoorError, match="cannot be read"):
+        population_import(path=tmp_path / "broken.xlsx", as_of=AS_OF)
+    with pytest.raises(EverydoorError, match="no such file"):
+        population_import(path=tmp_path / "absent.csv", as_of=AS_OF)
+    assert Person.objects.count() == 0
+
+
+def test_reimport_changes_nothing_and_newer_extract_supersedes_with_history(tmp_path):
+    first = population_import(path=write_population(tmp_path / "a.csv", RESIDENTS), as_of=AS_OF)
+    before = list(Person.objects.order_by("id").values())
+    again = population_import(path=write_population(tmp_path / "a.csv", RESIDENTS), as_of=AS_OF)
+    assert again.status == "unchanged"
+    assert list(Person.objects.order_by("id").values()) == before
+    # a month later: Pao moved out, Minh is gone from the extract, a newborn appears
+    newer = [r for r in RESIDENTS if r[0] != "015085001236"]
+    newer[0] = newer[0][:11] + ("Đã chuyển đi", "15/11/2025")
+    newer.append(("010325001238", "Giàng A Tráng", "20/11/2025", "Nam", "Mông", "HH1", "Con", "Thôn Nậm Cang",
+                  "Xã Mường Bo", "", "", "", ""))
+    batch = population_import(path=write_population(tmp_path / "b.csv", newer), as_of=dt.date(2025, 11, 30),
+                              scope="Lào Cai")
+    assert (batch.rows_inserted, batch.rows_updated, batch.rows_absent) == (1, 1, 1)
+    minh = Person.objects.get(personal_id="015085001236")
+    assert minh.present is False  # kept, not deleted
+    pao = Person.objects.get(personal_id="010090001234")
+    assert (pao.status, pao.status_date) == ("moved_out", dt.date(2025, 11, 15))
+    assert list(pao.history.order_by("id").values_list("status", flat=True)) == ["resident", "moved_out"]
+    assert list(minh.history.order_by("id").values_list("present", flat=True)) == [True, False]
+    # an older extract cannot overwrite the newer one
+    with pytest.raises(EverydoorError, match="newer population extract"):
+        population_import(path=write_population(tmp_path / "c.csv", RESIDENTS[:1]), as_of=dt.date(2025, 9, 30))
+    assert first.id < batch.id
+
+
+CARD_HEADER = ["Mã số BHXH", "Mã thẻ", "Số định danh cá nhân", "Họ và tên", "Ngày sinh", "Giới tính", "Mã đối tượng",
+               "Mức hưởng", "Giá trị từ ngày", "Giá trị đến ngày", "Xã", "Tỉnh", "Địa chỉ", "Mã KCB ban đầu"]
+CARDS = [
+    ("1001234567", "DT2101001234567", "010090001234", "Giàng A Páo", "17/05/1990", "Nam", "DT", "2", "01/01/2025", "31/12/2025", "Xã Mường Bo", "", "", "10001"),
+    ("1001234567", "DT2101001234567", "010090001234", "Giàng A Páo", "17/05/1990", "Nam", "DT", "2", "01/01/2024", "31/12/2024", "Xã Mường Bo", "", "", "10001"),
+    ("1001234568", "", "", "Sung Thi Mai", "1992", "Nữ", "", "", "01/01/2025", "31/12/2025", "", "", "Xã Liên Minh, Sa Pa, Lào Cai", ""),
+    ("1001234569", "GD4151001234569", "", "Hoàng Văn Minh", "1985", "M", "GD", "4", "2025-03-01", "2026-02-28", "", "", "", ""),
+]
+
+
+def write_cards(path, rows):
+    pl.DataFrame([list(r) for r in rows], schema=CARD_HEADER, orient="row").write_csv(path)
+    return path
+
+
+def test_cards_load_with_history_flags_and_errors(tmp_path):
+    rows = CARDS + [
+        CARDS[0],  # the same card twice in the file: counted once
+        ("1001234570", "XX9101001234570", "", "Lò Văn Ơn", "1970", "M", "", "", "01/01/2025", "31/12/2025", "", "", "", ""),
+        ("1001234571", "", "", "Lò Thị Hoa", "1970", "F", "HN", "2", "01/06/2025", "31/12/2024", "", "", "", ""),
+        ("", "", "", "Không Mã", "1970", "F", "HN", "2", "01/01/2025", "31/12/2025", "", "", "", ""),
+        ("1001234572", "HT3101001234572", "", "Lò Văn Tám", "1950", "M", "HT", "3", "01/01/2025", "31/12/2025", "Xã Không Tồn Tại", "", "", ""),
+    ]
+    batch = cards_import(path=write_cards(tmp_path / "the.csv", rows), as_of=AS_OF)
+    assert (batch.rows_read, batch.rows_loaded, batch.rows_quarantined) == (9, 4, 4)
+    assert "1 exact duplicate" in batch.error
+    reasons = set(QuarantineRow.objects.filter(batch=batch).values_list("row_number", "field", "reason"))
+    assert (6, "card_number", "bad_level") in reasons or any(r[0] == 6 and r[1] == "card_number" for r in reasons)
+    assert (7, "valid_to", "valid_to_before_valid_from") in reasons
+    assert (8, "card_number", "required") in reasons
+    assert (9, "commune", "unresolvable_commune") in reasons
+    assert Card.objects.filter(si_code="1001234567").count() == 2  # two periods: history kept
+    mai = Card.objects.get(si_code="1001234568")
+    assert mai.commune.name == "Xã Mường Bo" and "no_personal_id" in mai.flags
+    minh = Card.objects.get(si_code="1001234569")
+    assert (minh.group_code, minh.benefit_level, minh.payer_group) == ("GD", 4, "household")
+    assert "card_level_mismatch" not in minh.flags
+    pao = Card.objects.get(record_key="DT2101001234567|2025-01-01")
+    assert pao.group_code == "DT" and pao.benefit_level == 2 and json.loads(pao.raw)["clinic_code"] == "10001"
+
+
+def test_card_with_inconsistent_group_and_level_loads_flagged(tmp_path):
+    rows = [("1001234567", "DT2101001234567", "", "Giàng A Páo", "1990", "M", "HN", "3", "01/01/2025",
+             "31/12/2025", "Xã Mường Bo", "", "", "")]
+    cards_import(path=write_cards(tmp_path / "c.csv", rows), as_of=AS_OF)
+    flags = Card.objects.get().flags.split(",")
+    assert "card_group_mismatch" in flags and "card_level_mismatch" in flags
+
+
+def test_no_units_yet_is_a_clear_error(tmp_path):
+    from everydoor.geo.models import AdminUnit, UnitLineage
+
+    UnitLineage.objects.all().delete()
+    AdminUnit.objects.filter(level="commune").delete()
+    with pytest.raises(EverydoorError, match="import units"):
+        population_import(path=write_population(tmp_path / "p.csv", RESIDENTS), as_of=AS_OF)
+    assert ImportBatch.objects.filter(status="done").count() == 0
