@@ -16,7 +16,7 @@ def _total(facts, level, code, measure):
     return rows[measure].sum() if rows.height else 0
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(6))
 def test_parts_add_up_to_the_change_in_facts_on_random_data(seed):
     data = world_frames(seed)
     d1, d2 = dt.date(2024, 10, 31), dt.date(2025, 10, 31)

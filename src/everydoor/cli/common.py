@@ -37,7 +37,7 @@ def command(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except EverydoorError as exc:
-            err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+            sys.stderr.write(f"error: {exc.message}\n")  # one line, never wrapped
             raise typer.Exit(1) from None
 
     return wrapper

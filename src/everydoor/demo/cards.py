@@ -161,7 +161,7 @@ def assign_coverage(stayers: pl.DataFrame, counts: pl.DataFrame, rng: np.random.
         coverage=pl.when(is_u).then(pl.lit("never")).when(is_l).then(pl.lit("lapsed"))
         .when(is_n).then(pl.lit("enrolled")).otherwise(pl.lit("both")),
     )
-    return stayers.select("person_idx").join(out, on="person_idx", how="left")["coverage"]
+    return stayers.select("person_idx").join(out, on="person_idx", how="left", maintain_order="left")["coverage"]
 
 
 def coverage_spans(people: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:

@@ -49,7 +49,7 @@ def _people(pl_places: places.Places, counts: pl.DataFrame, profiles: np.ndarray
         declassified=pl.Series(counts["declassified"]),
         minority_share=pl.Series(1 - profiles[:, 0]),
     )
-    people = people.join(communes, on="commune_idx", how="left")
+    people = people.join(communes, on="commune_idx", how="left", maintain_order="left")
     age = (np.datetime64(targets.AS_OF, "D") - people["birth"].to_numpy()).astype(np.int64) / 365.25
     minority = (people["ethnicity"] != "Kinh").to_numpy()
     difficult = ((people["kind"] == "Xã") & (people["minority_share"] > 0.55)).to_numpy()
@@ -62,7 +62,6 @@ def _people(pl_places: places.Places, counts: pl.DataFrame, profiles: np.ndarray
 def _coverage(people: pl.DataFrame, counts: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     stayers = people.filter(pl.col("category") == "stayer")
     stayers = stayers.with_columns(coverage=cards.assign_coverage(stayers, counts, rng))
-    coverage = {idx: None for idx in []}
     picks = {
         "baby": _choose(people, "baby", counts, "babies_card", rng),
         "mover_in": _choose(people, "mover_in", counts, "movers_in_card", rng),
@@ -72,8 +71,7 @@ def _coverage(people: pl.DataFrame, counts: pl.DataFrame, rng: np.random.Generat
     moved_card = _choose(people, "moved_out", counts, "moved_out_card", rng)
     moved = moved.filter(pl.col("person_idx").is_in(moved_card.implode()))
     moved_valid = _choose(moved, "moved_out", counts, "moved_out_valid", rng)
-    del coverage
-    cov = people.select("person_idx").join(stayers.select("person_idx", "coverage"), on="person_idx", how="left")
+    cov = people.select("person_idx").join(stayers.select("person_idx", "coverage"), on="person_idx", how="left", maintain_order="left")
     expr = pl.col("coverage")
     expr = pl.when(pl.col("person_idx").is_in(picks["baby"].implode())).then(pl.lit("baby")).otherwise(expr)
     expr = pl.when(pl.col("person_idx").is_in(picks["mover_in"].implode())).then(pl.lit("mover_in")).otherwise(expr)
@@ -117,7 +115,7 @@ def _non_residents(pl_places: places.Places, counts: pl.DataFrame, profiles: np.
         ethnicity=pl.Series(np.asarray(places.ETHNICITIES)[ethnicity]),
         full_name=pl.Series(np.char.add(np.char.add(np.char.add(full[0], " "), np.char.add(full[1], " ")), full[2])),
         category=pl.lit("non_resident"), status_date=pl.lit(None, dtype=pl.Date),
-    ).join(village, on="commune_idx", how="left")
+    ).join(village, on="commune_idx", how="left", maintain_order="left")
 
 
 def _double_spans(people: pl.DataFrame, counts: pl.DataFrame, rng: np.random.Generator,
@@ -167,7 +165,7 @@ def generate(out_dir: Path, *, scale: float = 1.0, seed: int = 2025, fmt: str = 
     report("coverage", 0.3)
     people = _coverage(people, counts, rng)
     nonres = _non_residents(pl_places, counts, profiles, people.height, rng)
-    nonres = nonres.join(pl_places.communes.select("commune_idx", "card_province"), on="commune_idx", how="left")
+    nonres = nonres.join(pl_places.communes.select("commune_idx", "card_province"), on="commune_idx", how="left", maintain_order="left")
     register_ids = population.personal_ids(
         np.where(people["card_province"].to_numpy() == "10", 10, 15),
         people["birth"].dt.year().to_numpy().astype(np.int64), people["male"].to_numpy(), rng,
@@ -188,20 +186,20 @@ def generate(out_dir: Path, *, scale: float = 1.0, seed: int = 2025, fmt: str = 
     spans = pl.concat([spans, doubles.select(spans.columns)], how="vertical_relaxed")
     periods = cards.spans_to_periods(spans)
     slot_person = spans.select("slot", "person_idx").unique("slot")
-    periods = periods.join(slot_person, on="slot", how="left")
+    periods = periods.join(slot_person, on="slot", how="left", maintain_order="left")
     everyone = pl.concat(
         [people.select("person_idx", "commune_idx", "declassified", "card_province"),
          nonres.select("person_idx", "commune_idx", pl.lit(False).alias("declassified"), "card_province")],
         how="vertical_relaxed",
     )
-    periods = cards.finish_groups(periods.join(everyone, on="person_idx", how="left"))
+    periods = cards.finish_groups(periods.join(everyone, on="person_idx", how="left", maintain_order="left"))
     slots = periods.select("slot", "card_province").unique("slot").sort("slot")
     multiplier, offset = 48_271, int(rng.integers(0, 100_000_000))
     serial = (np.arange(slots.height, dtype=np.int64) * multiplier + offset) % 100_000_000
     slots = slots.with_columns(
         si_code=pl.col("card_province") + pl.Series(serial).cast(pl.String).str.zfill(8)
     ).drop("card_province")
-    periods = periods.join(slots, on="slot", how="left").with_columns(
+    periods = periods.join(slots, on="slot", how="left", maintain_order="left").with_columns(
         card_number=pl.concat_str([pl.col("group"), pl.col("benefit_level").cast(pl.String),
                                    pl.col("card_province"), pl.col("si_code")])
     )

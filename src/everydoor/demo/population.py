@@ -28,7 +28,7 @@ def _households(people: np.ndarray, profiles: np.ndarray, villages: pl.DataFrame
     for c, need in enumerate(people):
         if need <= 0:
             continue
-        count = int(need / 3.6) + 20
+        count = int(need / 2.5) + 20
         ethnicity = rng.choice(len(ETHNICITIES), size=count, p=profiles[c])
         size = np.minimum(1 + rng.poisson(extra[ethnicity]), 13)
         total = np.cumsum(size)
@@ -106,7 +106,7 @@ def build_people(people: np.ndarray, profiles: np.ndarray, villages: pl.DataFram
         }
     )
     frame = frame.join(hh.select("household_idx", "commune_idx", "village_idx"),
-                       on="household_idx", how="left")
+                       on="household_idx", how="left", maintain_order="left")
     return frame.with_columns(
         full_name=pl.concat_str(["surname", "middle", "given"], separator=" "),
         ethnicity=pl.col("ethnicity_idx").replace_strict(

@@ -106,6 +106,7 @@ def commune_counts(
     change[declassified] = rng.uniform(0.91, 0.94, declassified.sum())
     change[lagging] = rng.uniform(0.90, 0.93, lagging.sum())
     change[bao_thang] = rng.uniform(1.06, 1.09, bao_thang.sum())
+    change = np.maximum(change, rate / 0.95)  # a year earlier no commune was above 95%
     attained = np.clip(rng.normal(0.945, 0.02, n), 0.9, 0.99)
     attained[lagging] = rng.uniform(0.86, 0.9, lagging.sum())
     attained[bao_thang] = BAO_THANG_PLAN_SHARE

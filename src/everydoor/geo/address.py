@@ -100,6 +100,8 @@ class CommuneResolver:
                 .list.eval(pl.element().filter(~pl.element().str.to_lowercase().is_in(list(COUNTRY))))
                 .list.tail(ADDRESS_PARTS).list.join(", ")
             )
+        if commune is None and province is None and address is None:
+            return pl.Series("commune_id", [None] * df.height, dtype=pl.Int64)
         keys = df.select(text(commune).alias("c"), text(province).alias("p"), tail.alias("a"))
         distinct = keys.unique()
         ids = [self.resolve(commune=c, province=p, address=a) for c, p, a in distinct.iter_rows()]
@@ -173,9 +175,9 @@ class CommuneResolver:
         if found is not None:
             return found
         found = self._island_district(last, wanted)
-        if found is not None or before is None:
-            return found
-        # The last part may be a district we do not know: read the one before it as the commune.
+        if found is not None or before is None or self._is_district(last, None):
+            return found  # a known district that does not fit the ward: no guess
+        # The last part is no district we know (a misspelling?): read the one before it as the commune.
         found = self._today(before, wanted)
         return found if found is not None else self._legacy_ward(before, None, wanted)
 

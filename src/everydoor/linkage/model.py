@@ -95,8 +95,10 @@ PREDICTION_RULES = [
 ]
 TRAINING_RULES = [
     "l.commune_id = r.commune_id AND l.dob_y = r.dob_y",  # trains name, sex, village, household, history
-    "l.name_phon = r.name_phon",  # trains date of birth, commune
+    "l.village_id = r.village_id",  # trains date of birth (and the rest again)
+    "l.name_phon = r.name_phon AND l.sex = r.sex",  # trains date of birth, commune
 ]
+logger = logging.getLogger(__name__)
 
 
 def settings_for(dialect: str, *, n_persons: int) -> dict:
@@ -153,13 +155,21 @@ class Scorer:
             raise ValueError(f"unknown engine {engine!r}")
         if settings is None:
             settings = settings_for(self.dialect, n_persons=n_persons or persons.num_rows)
-        self.linker = Linker([left, right], settings, log_level=logging.WARNING)
+        self.linker = Linker([left, right], settings, log_level=int(os.environ.get("EVERYDOOR_SPLINK_LOG", logging.WARNING)))
 
     def train(self, *, u_pairs: float = 5e6, em_pairs: float = 2e6) -> None:
         training = self.linker.training
         training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=42)
+        trained = 0
         for rule in TRAINING_RULES:
-            training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_pairs)
+            try:
+                training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_pairs)
+                trained += 1
+            except ValueError as exc:
+                # EM can drive an m value below float64 range on tiny or degenerate blocks: skip the block.
+                logger.warning("EM training on %s skipped: %s", rule, exc)
+        if not trained:
+            raise ValueError("the linkage model could not be trained: too few cards and residents")
 
     def settings_json(self) -> str:
         return json.dumps(self.linker.misc.save_model_to_json(), ensure_ascii=False)

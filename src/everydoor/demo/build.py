@@ -1,0 +1,64 @@
+"""`everydoor demo`: generate the province, migrate, import, link, compute coverage, create demo users."""
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.core.management import call_command
+
+AS_OF = dt.date(2025, 10, 31)
+YEAR_BEFORE = dt.date(2024, 10, 31)
+DEMO_PASSWORD = "everydoor-demo"
+
+Step = Callable[[str], None]
+
+
+def _files_ready(out_dir: Path, scale: float, seed: int) -> bool:
+    manifest = out_dir / "manifest.json"
+    if not manifest.exists():
+        return False
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    return data.get("scale") == scale and data.get("seed") == seed
+
+
+def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Step = print) -> dict:
+    """Every stage of the main flow on the demo files; returns the time each stage took."""
+    from everydoor.accounts.models import Role
+    from everydoor.accounts.services import user_upsert
+    from everydoor.campaign.services import agency_units_import
+    from everydoor.coverage.services import coverage_compute, plans_import
+    from everydoor.demo.generate import generate
+    from everydoor.geo.models import AdminUnit
+    from everydoor.geo.services import units_import
+    from everydoor.linkage.services import link_run
+    from everydoor.registry.services import cards_import, population_import
+
+    timings: dict[str, float] = {}
+
+    def stage(name: str, func):
+        step(f"{name} …")
+        started = time.perf_counter()
+        result = func()
+        timings[name] = round(time.perf_counter() - started, 1)
+        step(f"{name}: done in {timings[name]} s")
+        return result
+
+    if not _files_ready(out_dir, scale, seed):
+        stage("generate", lambda: generate(out_dir, scale=scale, seed=seed))
+    stage("migrate", lambda: call_command("migrate", interactive=False, verbosity=0))
+    stage("import units", units_import)
+    stage("import population", lambda: population_import(path=out_dir / "population.csv", as_of=AS_OF,
+                                                         actor="demo"))
+    stage("import cards", lambda: cards_import(path=out_dir / "cards.csv", as_of=AS_OF, actor="demo"))
+    stage("import agency units", lambda: agency_units_import(out_dir / "agency_units.csv"))
+    stage("import plans", lambda: plans_import(out_dir / "plans.csv", actor="demo"))
+    links = stage("link", link_run)
+    stage("coverage", lambda: [coverage_compute(as_of=d) for d in (AS_OF, YEAR_BEFORE)])
+    province = AdminUnit.objects.get(level=AdminUnit.Level.PROVINCE, code="15")
+    user_upsert(username="demo", password=DEMO_PASSWORD, role=Role.PROVINCE, area=province, is_staff=True)
+    muong_bo = AdminUnit.objects.get(level=AdminUnit.Level.COMMUNE, province_code="15", key="muongbo")
+    user_upsert(username="muongbo", password=DEMO_PASSWORD, role=Role.COMMUNE_CHAIR, area=muong_bo)
+    user_upsert(username="clinic", password=DEMO_PASSWORD, role=Role.CLINIC, area=province)
+    return {"timings_s": timings, "total_s": round(sum(timings.values()), 1), "links": links}
