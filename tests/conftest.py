@@ -17,10 +17,17 @@ def pytest_collection_modifyitems(config, items):
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The real administrative units, loaded once per test session from the installed packages."""
+
+@pytest.fixture(scope="package")
+def units(django_db_setup, django_db_blocker):
+    """The real administrative units, loaded once per test package and removed after it."""
+    from everydoor.geo.models import AdminUnit, UnitLineage
     from everydoor.geo.services import units_import
 
     with django_db_blocker.unblock():
-        units_import()
+        counts = units_import()
+    yield counts
+    with django_db_blocker.unblock():
+        UnitLineage.objects.all().delete()
+        for level in ("village", "commune", "province"):
+            AdminUnit.objects.filter(level=level).delete()

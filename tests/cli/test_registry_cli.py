@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from everydoor.cli.app import app
 from tests.registry.test_imports import CARDS, RESIDENTS, write_cards, write_population
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("units")]
 runner = CliRunner()
 
 

@@ -49,7 +49,7 @@ def test_addresses_of_muong_bo(units, address):
     ("Xã Văn Lang, Tỉnh Thái Nguyên", "Xã Văn Lang", "19"),
     ("Xã Bản Lầu, Lào Cai", "Xã Bản Lầu", "15"),
     ("Phường Lào Cai, Tỉnh Lào Cai", "Phường Lào Cai", "15"),
-    ("Xã Nghĩa Phúc, Huyện Văn Chấn, Tỉnh Yên Bái", None, "15"),  # a legacy province merged into Lào Cai
+    ("Xã Tú Lệ, Huyện Văn Chấn, Tỉnh Yên Bái", None, "15"),  # a legacy province merged into Lào Cai
 ])
 def test_other_addresses(units, address, name, province):
     unit = resolve_address(address)

@@ -10,7 +10,7 @@ from everydoor.core.errors import EverydoorError
 from everydoor.registry.models import Card, Household, ImportBatch, Person, PersonHistory, QuarantineRow
 from everydoor.registry.services import cards_import, population_import
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("units")]
 AS_OF = dt.date(2025, 10, 31)
 
 RESIDENTS = [

@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import cache
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import HttpBearer, django_auth
 
 from everydoor.core.dates import parse_iso
@@ -70,9 +70,14 @@ class ErrorOut(Schema):
 router = Router(tags=["eligibility"])
 
 
+def _current_second() -> int:
+    return int(time.time())
+
+
 def _within_rate(user_id: int) -> bool:
+    """A fixed one-second window per user, counted in the cache."""
     limit = getattr(settings, "EVERYDOOR_ELIGIBILITY_RATE", 20)
-    key = f"everydoor:eligibility:{user_id}:{int(time.time())}"
+    key = f"everydoor:eligibility:{user_id}:{_current_second()}"
     cache.add(key, 0, timeout=2)
     try:
         return cache.incr(key) <= limit
@@ -87,11 +92,11 @@ def eligibility(request, id: str, on: str | None = None):
     user = request.auth
     role = getattr(getattr(user, "profile", None), "role", None)
     if role not in LOOKUP_ROLES:
-        return 403, {"code": ErrorCode.FORBIDDEN, "message": "eligibility look-up is for clinic and province users"}
+        return Status(403, {"code": ErrorCode.FORBIDDEN, "message": "eligibility look-up is for clinic and province users"})
     if not _within_rate(user.pk):
-        return 429, {"code": "rate_limited", "message": "too many look-ups; slow down"}
+        return Status(429, {"code": "rate_limited", "message": "too many look-ups; slow down"})
     try:
         day = parse_iso(on, field="on") if on else timezone.localdate()
-        return 200, eligibility_check(value=id, on=day, actor=user.get_username(), user=user)
+        return Status(200, eligibility_check(value=id, on=day, actor=user.get_username(), user=user))
     except EverydoorError as exc:
-        return 400, {"code": exc.code, "message": exc.message}
+        return Status(400, {"code": exc.code, "message": exc.message})

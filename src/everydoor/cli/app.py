@@ -2,7 +2,7 @@
 
 import typer
 
-from everydoor.cli import admin, demo, imports, registry, rules
+from everydoor.cli import admin, coverage, demo, imports, registry, rules
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="everydoor: registers, coverage and field work.")
 app.add_typer(imports.app, name="import", help="Import administrative units and registers.")
@@ -11,6 +11,7 @@ app.add_typer(demo.app, name="demo", help="The synthetic Lào Cai demo.")
 registry.register(app)
 admin.register(app)
 rules.register(app)
+coverage.register(app)
 
 
 def main() -> None:

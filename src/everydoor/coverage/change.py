@@ -177,3 +177,24 @@ def change_explain(*, area: AdminUnit | AgencyUnit, date_from: dt.date, date_to:
     return {"area": area.name, "from": date_from.isoformat(), "to": date_to.isoformat(),
             "total": cards["total"], "parts": cards["parts"], "flows": cards["flows"],
             "insured_residents": result["insured_residents"]}
+
+
+def cards_on_dates(data: dict[str, pl.DataFrame], dates: list[dt.date], *, commune_ids: list[int],
+                   village_id: int | None = None) -> list[dict]:
+    """Valid cards placed in the area on each date (the official-rate numerator), oldest first."""
+    if village_id is not None:
+        here = f"(CASE WHEN c.commune_id IS NULL OR c.commune_id = p.commune_id THEN p.village_id END) = {int(village_id)}"
+    else:
+        here = f"COALESCE(c.commune_id, p.commune_id) IN ({', '.join(str(int(i)) for i in commune_ids) or 'NULL'})"
+    counts = ", ".join(
+        f"SUM(CASE WHEN c.valid_from <= {_lit(d)} AND c.valid_to >= {_lit(d)} THEN 1 ELSE 0 END) AS d{i}"
+        for i, d in enumerate(dates))
+    con = duckdb.connect()
+    try:
+        con.register("cards", data["cards"].to_arrow())
+        con.register("persons", data["persons"].to_arrow())
+        row = con.sql(f"SELECT {counts} FROM cards c LEFT JOIN persons p ON p.person_id = c.person_id "
+                      f"WHERE COALESCE({here}, FALSE)").fetchall()[0]
+    finally:
+        con.close()
+    return [{"date": d.isoformat(), "cards": int(n or 0)} for d, n in sorted(zip(dates, row, strict=True))]

@@ -84,7 +84,7 @@ def cycles(group: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.
     anniversary = np.isin(group, ["DN", "HC", "HT", "SV", "GD"])
     phase = np.where(anniversary, rng.integers(0, 12, n), phase)
     gd = group == "GD"
-    length = np.where(gd, rng.choice([12, 6, 3], size=n, p=[0.7, 0.25, 0.05]), length)
+    length = np.where(gd, rng.choice([12, 6], size=n, p=[0.85, 0.15]), length)
     return length, phase
 
 

@@ -56,11 +56,10 @@ def commune_and_address(frame: pl.DataFrame, rng: np.random.Generator) -> pl.Dat
 def names_with_defects(frame: pl.DataFrame, rng: np.random.Generator,
                        no_diacritics: float = NO_DIACRITICS_SHARE) -> pl.DataFrame:
     n = frame.height
-    stripped = names.strip_names(frame["full_name"])
-    misspelled = names.misspell_names(frame["full_name"])
     return frame.with_columns(
-        full_name=pl.when(_mask(n, no_diacritics, rng)).then(stripped)
-        .when(_mask(n, MISSPELLED_SHARE, rng) & (pl.col("ethnicity") != "Kinh")).then(misspelled)
+        full_name=pl.when(_mask(n, no_diacritics, rng)).then(names.strip_expr("full_name"))
+        .when(_mask(n, MISSPELLED_SHARE, rng) & (pl.col("ethnicity") != "Kinh"))
+        .then(names.misspell_expr("full_name"))
         .otherwise(pl.col("full_name"))
     )
 

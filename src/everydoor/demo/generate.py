@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from everydoor.demo import cards, output, places, population, targets
+from everydoor.demo import cards, names, output, places, population, targets
 
 Progress = Callable[[str, float], None]
 
@@ -105,15 +105,14 @@ def _non_residents(pl_places: places.Places, counts: pl.DataFrame, profiles: np.
     male = rng.random(n) < 0.55
     age = rng.uniform(18, 65, n)
     birth = np.datetime64(targets.AS_OF, "D") - (age * 365.25).astype("timedelta64[D]")
-    from everydoor.demo import names
-    full = [names.draw_part(ethnicity, male, part, places.ETHNICITIES, rng).astype(str) for part in range(3)]
+    full = [names.draw_part(ethnicity, male, part, places.ETHNICITIES, rng) for part in range(3)]
     group = np.where(rng.random(n) < 0.5, np.where(rng.random(n) < 0.3, "HC", "DN"), "GD")
     village = pl_places.villages.group_by("commune_idx").agg(pl.col("village_idx").first())
     return frame.with_columns(
         person_idx=pl.Series(np.arange(start_idx, start_idx + n), dtype=pl.UInt32),
         male=pl.Series(male), birth=pl.Series(birth), age=pl.Series(age), group=pl.Series(group),
         ethnicity=pl.Series(np.asarray(places.ETHNICITIES)[ethnicity]),
-        full_name=pl.Series(np.char.add(np.char.add(np.char.add(full[0], " "), np.char.add(full[1], " ")), full[2])),
+        full_name=full[0] + " " + full[1] + " " + full[2],
         category=pl.lit("non_resident"), status_date=pl.lit(None, dtype=pl.Date),
     ).join(village, on="commune_idx", how="left", maintain_order="left")
 

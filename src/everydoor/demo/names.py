@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from everydoor.core.text import strip_diacritics
 
 # ethnicity -> (surnames, male middle names, female middle names, male given, female given)
 POOLS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -102,33 +101,32 @@ SPELLING_VARIANTS = {
 
 
 def draw_part(ethnicity_idx: np.ndarray, male: np.ndarray, part: int, ethnicities: tuple[str, ...],
-              rng: np.random.Generator) -> np.ndarray:
-    """Draw one name part (0 surname, 1 middle, 2 given) for every person."""
-    out = np.empty(len(ethnicity_idx), dtype=object)
+              rng: np.random.Generator) -> pl.Series:
+    """Draw one name part (0 surname, 1 middle, 2 given) for every person, as indices into
+    one flat pool per part (no Python work per person)."""
+    flat: list[str] = []
+    offsets = np.zeros((len(ethnicities), 2), dtype=np.int64)
+    sizes = np.zeros((len(ethnicities), 2), dtype=np.int64)
     for e, name in enumerate(ethnicities):
         pools = POOLS[name]
-        for is_male in (True, False):
-            mask = (ethnicity_idx == e) & (male == is_male)
-            if not mask.any():
-                continue
+        for sex, is_male in enumerate((True, False)):
             pool = pools[0] if part == 0 else pools[part * 2 - 1 + (0 if is_male else 1)]
-            out[mask] = np.asarray(pool, dtype=object)[rng.integers(0, len(pool), mask.sum())]
-    return out
+            offsets[e, sex], sizes[e, sex] = len(flat), len(pool)
+            flat.extend(pool)
+    sex = (~np.asarray(male, dtype=bool)).astype(np.int64)
+    e = np.asarray(ethnicity_idx, dtype=np.int64)
+    pick = offsets[e, sex] + (rng.random(len(e)) * sizes[e, sex]).astype(np.int64)
+    return pl.Series(flat, dtype=pl.String).gather(pick)
 
 
-def strip_names(names: pl.Series) -> pl.Series:
-    """Names without diacritics, mapped once per distinct name."""
-    unique = names.unique().drop_nulls()
-    mapping = dict(zip(unique.to_list(), [strip_diacritics(n) for n in unique.to_list()], strict=True))
-    return names.replace_strict(mapping, default=names)
+def strip_expr(column: str) -> pl.Expr:
+    """Names without diacritics ('Đặng Thị Mẩy' -> 'Dang Thi May'), in Polars."""
+    return (
+        pl.col(column).str.replace_all("đ", "d").str.replace_all("Đ", "D")
+        .str.normalize("NFD").str.replace_all(r"\p{Mn}", "")
+    )
 
 
-def misspell_names(names: pl.Series) -> pl.Series:
-    """Apply minority spelling variants word by word, mapped once per distinct name."""
-    unique = names.unique().drop_nulls().to_list()
-
-    def variant(name: str) -> str:
-        return " ".join(SPELLING_VARIANTS.get(word, word) for word in name.split(" "))
-
-    mapping = {n: variant(n) for n in unique}
-    return names.replace_strict(mapping, default=names)
+def misspell_expr(column: str) -> pl.Expr:
+    """Minority spelling variants, word by word."""
+    return pl.col(column).str.replace_many(SPELLING_VARIANTS)

@@ -91,9 +91,9 @@ def build_people(people: np.ndarray, profiles: np.ndarray, villages: pl.DataFram
     surname = names.draw_part(ethnicity, male, 0, ETHNICITIES, rng)
     # Children, grandchildren and the head's father carry the head's family name.
     head_pos = np.cumsum(size) - size
-    family = surname[head_pos][hh_of]
-    inherit = (child | grandchild | (parent & male)) & h_male
-    surname = np.where(inherit | head, np.where(head, surname, family), surname)
+    family = surname.gather(head_pos[hh_of])
+    inherit = pl.Series((child | grandchild | (parent & male)) & h_male)
+    surname = pl.select(pl.when(inherit).then(family).otherwise(surname)).to_series()
     middle = names.draw_part(ethnicity, male, 1, ETHNICITIES, rng)
     given = names.draw_part(ethnicity, male, 2, ETHNICITIES, rng)
 
@@ -101,8 +101,7 @@ def build_people(people: np.ndarray, profiles: np.ndarray, villages: pl.DataFram
         {
             "household_idx": hh_of, "rank": rank, "relation": RELATIONS[relation],
             "male": male, "birth": birth, "ethnicity_idx": ethnicity,
-            "surname": surname.astype(str), "middle": middle.astype(str),
-            "given": given.astype(str),
+            "surname": surname, "middle": middle, "given": given,
         }
     )
     frame = frame.join(hh.select("household_idx", "commune_idx", "village_idx"),

@@ -6,9 +6,20 @@ review threshold keeps 99.9% of their correct best candidates. Without such card
 probabilities stand in for the labels (expected F1).
 """
 
+import math
+
 import polars as pl
 
 MIN_LOWER = 0.01
+
+
+def _mid_log_odds(a: float, b: float) -> float:
+    def logit(p: float) -> float:
+        p = min(max(p, 1e-12), 1 - 1e-12)
+        return math.log(p / (1 - p))
+
+    mid = (logit(a) + logit(b)) / 2
+    return 1 / (1 + math.exp(-mid))
 
 
 def choose_thresholds(best: pl.DataFrame, n_cards: int | None = None) -> tuple[float, float]:
@@ -26,9 +37,13 @@ def choose_thresholds(best: pl.DataFrame, n_cards: int | None = None) -> tuple[f
     # Only thresholds at the last row of each distinct probability are achievable.
     frame = frame.group_by("p").agg(pl.col("tp").max(), pl.col("fp").max()).sort("p", descending=True)
     frame = frame.with_columns(f1=2 * pl.col("tp") / (pl.col("tp") + pl.col("fp") + total))
-    best_row = frame.sort(["f1", "p"], descending=[True, True]).row(0, named=True)
-    upper = float(best_row["p"])
+    # Of equally good thresholds, the lowest; then half-way (in log-odds) to the next lower
+    # candidate, which is the first that costs F1: the widest margin on both sides.
+    top = frame["f1"].max()
+    plateau_low = frame.filter(pl.col("f1") >= top - 1e-12)["p"].min()
+    below = frame.filter(pl.col("p") < plateau_low)["p"]
+    upper = float(plateau_low) if below.is_empty() else _mid_log_odds(float(plateau_low), float(below.max()))
     good = frame.filter(pl.col("tp") >= 0.999 * frame["tp"].max()).sort("p", descending=True)
     lower = float(good["p"][0]) if good.height else upper
     lower = max(MIN_LOWER, min(lower, upper * 0.5))
-    return round(lower, 6), round(max(upper, lower), 6)
+    return lower, max(upper, lower)

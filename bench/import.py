@@ -1,0 +1,110 @@
+"""Budget: import population or cards at >= 250k rows/s on PostgreSQL, >= 100k rows/s on SQLite,
+validation and merge included; baseline: a bare COPY of the same CSV into a bare table (ratio >= 0.4).
+
+    .venv/bin/python bench/import.py [--scale 1.0] [--pg postgres://postgres@127.0.0.1:5432/test]
+
+Each database runs in a child process (Django settings are per process) on a fresh database.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUDGET = {"sqlite": 100_000, "postgresql": 250_000}
+
+
+def child(db: str, files: Path) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "everydoor.config.settings"
+    import django
+
+    django.setup()
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    from everydoor.geo.services import units_import
+    from everydoor.registry.services import cards_import, population_import
+
+    call_command("migrate", interactive=False, verbosity=0)
+    units_import()
+    result = {}
+    for kind, service in (("population", population_import), ("cards", cards_import)):
+        started = time.perf_counter()
+        batch = service(path=files / f"{kind}.csv", as_of=dt.date(2025, 10, 31), actor="bench")
+        seconds = time.perf_counter() - started
+        result[kind] = {"rows": batch.rows_read, "seconds": round(seconds, 2),
+                        "rows_per_s": round(batch.rows_read / seconds)}
+    print(json.dumps(result))
+
+
+def bare_copy(pg_url: str, path: Path) -> dict:
+    """The floor: COPY of the same file into a table of text columns, no validation, no merge."""
+    import psycopg
+
+    header = path.open(encoding="utf-8").readline().strip().split(",")
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("DROP TABLE IF EXISTS bench_bare")
+        con.execute("CREATE UNLOGGED TABLE bench_bare (" + ", ".join(f'"c{i}" text' for i in range(len(header))) + ")")
+        started = time.perf_counter()
+        with con.cursor().copy("COPY bench_bare FROM STDIN (FORMAT csv, HEADER true)") as copy, path.open("rb") as f:
+            while block := f.read(1 << 22):
+                copy.write(block)
+        seconds = time.perf_counter() - started
+        rows = con.execute("SELECT COUNT(*) FROM bench_bare").fetchall()[0][0]
+        con.execute("DROP TABLE bench_bare")
+    return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds)}
+
+
+def fresh_pg_database(pg_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        con.execute(f"CREATE DATABASE {name}")
+    return pg_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--files", type=Path, default=None, help="folder with population.csv and cards.csv")
+    parser.add_argument("--child", choices=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    files = args.files or ROOT / "var" / f"bench-demo-{args.scale}"
+    if args.child:
+        child(args.child, files)
+        return
+    if not (files / "manifest.json").exists():
+        sys.path.insert(0, str(ROOT / "src"))
+        from everydoor.demo.generate import generate
+
+        print(f"generating demo files at scale {args.scale} into {files} …", file=sys.stderr)
+        generate(files, scale=args.scale)
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        envs = {"sqlite": {"DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "EVERYDOOR_VAR": tmp},
+                "postgresql": {"DATABASE_URL": fresh_pg_database(args.pg, "everydoor_bench")}}
+        for db, extra in envs.items():
+            out = subprocess.run([sys.executable, __file__, "--child", db, "--files", str(files)],
+                                 env={**os.environ, **extra}, capture_output=True, text=True, check=True)
+            results[db] = json.loads(out.stdout.strip().splitlines()[-1])
+    baseline = {kind: bare_copy(args.pg, files / f"{kind}.csv") for kind in ("population", "cards")}
+    print(f"{'database':<11} {'register':<11} {'rows':>10} {'seconds':>8} {'rows/s':>9} {'budget':>8} "
+          f"{'bare COPY rows/s':>17} {'ratio':>6}")
+    for db, kinds in results.items():
+        for kind, r in kinds.items():
+            ratio = r["rows_per_s"] / baseline[kind]["rows_per_s"]
+            verdict = "ok" if r["rows_per_s"] >= BUDGET[db] and (db != "postgresql" or ratio >= 0.4) else "OVER"
+            print(f"{db:<11} {kind:<11} {r['rows']:>10,} {r['seconds']:>8} {r['rows_per_s']:>9,} "
+                  f"{BUDGET[db]:>8,} {baseline[kind]['rows_per_s']:>17,} {ratio:>6.2f} {verdict}")
+
+
+if __name__ == "__main__":
+    main()
