@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from tests import factories as f
 
 from everydoor.accounts.models import AuditEvent, Profile
 from everydoor.api.eligibility import issue_api_token
-from tests import factories as f
 
 URL = "/api/v1/eligibility"
 PID = "010190000001"

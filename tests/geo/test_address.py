@@ -114,7 +114,7 @@ def test_resolve_frame_100k_rows(resolver, ids):
     elapsed = time.perf_counter() - started
     assert got.dtype == pl.Int64 and len(got) == 100_000
     assert got.to_list() == [ids.get(r[3]) for r in rows]
-    assert elapsed < 1.0, f"resolve_frame took {elapsed:.2f}s"
+    assert elapsed < 1.5, f"resolve_frame took {elapsed:.2f}s"
 
 
 def test_resolve_frame_single_columns(resolver, ids):

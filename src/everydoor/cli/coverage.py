@@ -1,6 +1,7 @@
 """`everydoor coverage`, `plan`, `change`, `lagging` and `report monthly`."""
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -68,7 +69,7 @@ def plan_set_cmd(area: str = typer.Option(..., "--area", help=_AREA_HELP),
 
 @plan_app.command("import")
 @command
-def plan_import_cmd(file: Path = typer.Argument(..., help="CSV or XLSX: area_code, year, cards[, decision]"),
+def plan_import_cmd(file: Annotated[Path, typer.Argument(help="CSV or XLSX: area_code, year, cards[, decision]")],
                     json: bool = typer.Option(False, "--json")) -> None:
     """Import plans from a file; all rows or none."""
     from everydoor.coverage.services import plans_import
@@ -82,9 +83,10 @@ def plan_import_cmd(file: Path = typer.Argument(..., help="CSV or XLSX: area_cod
 
 @report_app.command("monthly")
 @command
-def report_monthly_cmd(as_of: str = typer.Option(..., "--as-of"), area: str | None = typer.Option(None, "--area", help=_AREA_HELP),
+def report_monthly_cmd(out: Annotated[Path, typer.Option("--out")],
+                       as_of: str = typer.Option(..., "--as-of"), area: str | None = typer.Option(None, "--area", help=_AREA_HELP),
                        fmt: str = typer.Option("xlsx", "--format", help="xlsx, pdf or md"),
-                       out: Path = typer.Option(..., "--out"), lang: str = typer.Option("vi", "--lang", help="vi or en"),
+                       lang: str = typer.Option("vi", "--lang", help="vi or en"),
                        json: bool = typer.Option(False, "--json")) -> None:
     """The monthly coverage report: headline, tables, change, lagging communes, charts."""
     from everydoor.coverage.report import report_monthly

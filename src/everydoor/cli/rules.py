@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -47,7 +48,7 @@ def register(app: typer.Typer) -> None:
     @app.command("check-id")
     @command
     def check_id(value: str = typer.Argument(..., help="12-digit personal ID, 10-digit SI code or 15-character card number"),
-                 sex: Sex | None = typer.Option(None, "--sex", help="Sex on the record, checked against the ID"),
+                 sex: Annotated[Sex | None, typer.Option("--sex", help="Sex on the record, checked against the ID")] = None,
                  birth_year: int | None = typer.Option(None, "--birth-year", help="Birth year on the record"),
                  on: str | None = typer.Option(None, "--on", help="Date for the card's group/level check (default today)"),
                  json: bool = typer.Option(False, "--json")) -> None:
@@ -67,10 +68,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     @command
-    def premium(on: str = typer.Option(..., "--on", help="Date of payment, YYYY-MM-DD"),
-                member: list[str] = typer.Option(..., "--member",
-                                                 help="Group code of each member, in joining order; "
-                                                      "GD+village_health_worker claims a support category"),
+    def premium(member: Annotated[list[str], typer.Option("--member", help="Group code of each member, in joining "
+                                                                 "order; GD+village_health_worker claims a support category")],
+                on: str = typer.Option(..., "--on", help="Date of payment, YYYY-MM-DD"),
                 months: int = typer.Option(12, "--months", help="3, 6 or 12"),
                 province: str | None = typer.Option(None, "--province", help="Province code, for provincial top-ups"),
                 json: bool = typer.Option(False, "--json")) -> None:
@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
     @command
     def vsi(on: str = typer.Option(..., "--on", help="Date of payment, YYYY-MM-DD"),
             income: int = typer.Option(..., "--income", help="Monthly income chosen, VND"),
-            group: VsiGroup = typer.Option(VsiGroup.other, "--group"),
+            group: Annotated[VsiGroup, typer.Option("--group")] = VsiGroup.other,
             months: int = typer.Option(1, "--months"),
             supported_before: int = typer.Option(0, "--supported-before",
                                                  help="Months of support already received"),

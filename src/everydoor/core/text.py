@@ -65,6 +65,7 @@ def _squash(words: str) -> str:
     return str(int(key)) if key.isdigit() else key
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def split_unit_prefix(text: str | None) -> tuple[str, str]:
     """('thi xa', 'sapa') for 'TX. Sa Pa'; ('', 'muongbo') for 'Mường Bo'.
 
@@ -79,6 +80,7 @@ def unit_key(text: str | None) -> str:
     return split_unit_prefix(text)[1]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def bare_key(text: str | None) -> str:
     """Like unit_key() but nothing is taken for a prefix: 'Bản Lầu' -> 'banlau'.
 

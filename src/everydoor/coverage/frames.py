@@ -58,10 +58,9 @@ def _query(sql: str, params: list, schema: dict) -> pl.DataFrame:
         for value in params:
             sql = sql.replace("%s", _literal(value), 1)
         buffer = io.BytesIO()
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
-                for block in copy:
-                    buffer.write(block)
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+            for block in copy:
+                buffer.write(block)
         buffer.seek(0)
         if buffer.getbuffer().nbytes == 0:
             return pl.DataFrame(schema=schema)

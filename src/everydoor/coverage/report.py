@@ -13,7 +13,12 @@ from everydoor.coverage import charts, frames
 from everydoor.coverage import formatting as fmt_
 from everydoor.coverage.change import area_scope, cards_on_dates, change_frames
 from everydoor.coverage.selectors import (
-    area_level, coverage_breakdown, coverage_for_area, facts_ensure, lagging_areas, year_before,
+    area_level,
+    coverage_breakdown,
+    coverage_for_area,
+    facts_ensure,
+    lagging_areas,
+    year_before,
 )
 from everydoor.geo.models import AdminUnit
 

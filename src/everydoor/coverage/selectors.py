@@ -167,7 +167,7 @@ def household_coverage(commune: AdminUnit, as_of: dt.date) -> list[dict]:
     from everydoor.registry.models import Household
 
     households = dict(Household.objects.filter(commune_id__in=ids).values_list("pk", "code"))
-    rows = facts.filter((facts["level"] == "household")).to_dicts()
+    rows = facts.filter(facts["level"] == "household").to_dicts()
     return [{"household": households[int(r["area_code"])], "residents": r["residents"],
              "insured_residents": r["insured_residents"], "cards": r["cards"]}
             for r in rows if r["area_code"] and int(r["area_code"]) in households]

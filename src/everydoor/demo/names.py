@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-
 # ethnicity -> (surnames, male middle names, female middle names, male given, female given)
 POOLS: dict[str, tuple[tuple[str, ...], ...]] = {
     "Kinh": (

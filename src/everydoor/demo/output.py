@@ -142,7 +142,8 @@ def write_all(out_dir: Path, fmt: str, pl_places: places.Places, people: pl.Data
     fresh_si = pl.Series([f"99{i:08d}" for i in range(malformed)])
     bad_cards = defects.malformed_rows(
         card_rows, malformed, ("valid_from",), "31/02/2025", rng,
-        fresh={"si_code": fresh_si, "card_number": pl.Series([f"GD499{s}" for s in fresh_si])},
+        fresh={"si_code": fresh_si, "card_number": pl.Series([f"GD415{s}" for s in fresh_si]),
+               "group_code": pl.Series(["GD"] * malformed), "benefit_level": pl.Series([4] * malformed)},
     )
     card_rows = pl.concat([card_rows, dup, bad_cards])
 

@@ -6,6 +6,7 @@ far fewer than rows — and joins the ids back. Only unique answers are given: w
 fits several communes and nothing tells them apart, the answer is null, never a guess.
 """
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -14,10 +15,11 @@ import polars as pl
 from everydoor.core.text import bare_key, fold, name_form, split_unit_prefix
 from everydoor.geo.models import AdminUnit, UnitLineage
 
-PROVINCE_PREFIXES = {"tinh", "thanh pho"}
+PROVINCE_PREFIXES = frozenset({"tinh", "thanh pho"})
 COMMUNE_PREFIXES = {"xa": "xã", "phuong": "phường", "dac khu": "đặc khu"}
-LEGACY_WARD_PREFIXES = {"xa", "phuong", "thi tran"}
-DISTRICT_PREFIXES = {"huyen", "quan", "thi xa", "thanh pho"}
+COMMUNE_PREFIX_SET = frozenset(COMMUNE_PREFIXES)
+LEGACY_WARD_PREFIXES = frozenset({"xa", "phuong", "thi tran"})
+DISTRICT_PREFIXES = frozenset({"huyen", "quan", "thi xa", "thanh pho"})
 # Short forms of province names seen in addresses (keys, after the prefix is taken off).
 PROVINCE_ALIASES = {"hcm": "hochiminh", "tphcm": "hochiminh", "sg": "hochiminh", "saigon": "hochiminh",
                     "hn": "hanoi", "hp": "haiphong", "dn": "danang", "brvt": "bariavungtau"}
@@ -44,6 +46,18 @@ class _Legacy:
     commune_id: int
     is_default: bool
     province_code: str  # of today's commune
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _keys(text: str, prefixes: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """(prefix, keys to try): the key after a fitting prefix, and the whole text as a name."""
+    prefix, key = split_unit_prefix(text)
+    keys = []
+    if not prefix or prefix in prefixes:
+        keys.append(key)
+    if prefix:
+        keys.append(bare_key(text))  # "Bản Lầu", "Quan Sơn": the prefix word is part of the name
+    return prefix, tuple(keys)
 
 
 class CommuneResolver:
@@ -182,19 +196,8 @@ class CommuneResolver:
         return found if found is not None else self._legacy_ward(before, None, wanted)
 
     # ---- matching ---------------------------------------------------------------------------
-    @staticmethod
-    def _keys(text: str, prefixes) -> tuple[str, list[str]]:
-        """(prefix, keys to try): the key after a fitting prefix, and the whole text as a name."""
-        prefix, key = split_unit_prefix(text)
-        keys = []
-        if not prefix or prefix in prefixes:
-            keys.append(key)
-        if prefix:
-            keys.append(bare_key(text))  # "Bản Lầu", "Quan Sơn": the prefix word is part of the name
-        return prefix, keys
-
     def _today(self, text: str, wanted: set[str] | None) -> int | None:
-        prefix, keys = self._keys(text, COMMUNE_PREFIXES)
+        prefix, keys = _keys(text, COMMUNE_PREFIX_SET)
         found = [c for k in keys for c in self._communes.get(k, ())
                  if wanted is None or c.province_code in wanted]
         if len(found) > 1 and prefix in COMMUNE_PREFIXES:
@@ -206,21 +209,21 @@ class CommuneResolver:
         return found[0].id if len(found) == 1 else None
 
     def _is_district(self, text: str, wanted: set[str] | None) -> bool:
-        prefix, keys = self._keys(text, DISTRICT_PREFIXES)
+        prefix, keys = _keys(text, DISTRICT_PREFIXES)
         return any(k in self._districts and (wanted is None or self._districts[k] & wanted) for k in keys)
 
     def _legacy_ward(self, text: str, district: str | None, wanted: set[str] | None) -> int | None:
-        prefix, keys = self._keys(text, LEGACY_WARD_PREFIXES)
+        prefix, keys = _keys(text, LEGACY_WARD_PREFIXES)
         rows = [r for k in keys for r in self._legacy.get(k, ()) if wanted is None or r.province_code in wanted]
         if district is not None:
-            _, district_keys = self._keys(district, DISTRICT_PREFIXES)
+            _, district_keys = _keys(district, DISTRICT_PREFIXES)
             rows = [r for r in rows if r.district_key in district_keys]
         if prefix in LEGACY_WARD_PREFIXES:  # "Thị trấn Lịch Hội Thượng" and "Xã Lịch Hội Thượng" shared a district
             rows = [r for r in rows if r.ward_prefix == prefix] or rows
         return self._choose(rows)
 
     def _island_district(self, text: str, wanted: set[str] | None) -> int | None:
-        _, keys = self._keys(text, DISTRICT_PREFIXES)
+        _, keys = _keys(text, DISTRICT_PREFIXES)
         rows = [r for r in self._legacy.get("", ()) if r.district_key in keys
                 and (wanted is None or r.province_code in wanted)]
         return self._choose(rows)

@@ -7,8 +7,12 @@ Output: scored pairs (card_id, person_id, match_weight, match_probability) as Ar
 import json
 import logging
 import os
+import tempfile
+import uuid
 
 import pyarrow as pa
+import pyarrow.parquet as pq
+from splink.internals.exceptions import EMTrainingException
 
 CARDS, PERSONS = "cards", "persons"
 INPUT_COLUMNS = [
@@ -118,9 +122,11 @@ def settings_for(dialect: str, *, n_persons: int) -> dict:
 def _spark_session():
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
 
     return (
         SparkSession.builder.master("local[2]").appName("everydoor-link")
+        .config("spark.jars", similarity_jar_location())  # Splink's jaro_winkler and friends
         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
@@ -133,43 +139,61 @@ class Scorer:
 
     def __init__(self, cards: pa.Table, persons: pa.Table, *, engine: str = "duckdb",
                  settings: dict | None = None, n_persons: int | None = None):
-        from splink import Linker
-
         self.engine = engine
+        # Display names are views in a Spark session shared by every Scorer: make them unique.
+        suffix = uuid.uuid4().hex[:8]
+        self.cards_name, persons_name = f"{CARDS}_{suffix}", f"{PERSONS}_{suffix}"
         if engine == "duckdb":
             from splink import DuckDBAPI
 
             self.api = DuckDBAPI()
-            left = self.api.register(cards, dataset_display_name=CARDS)
-            right = self.api.register(persons, dataset_display_name=PERSONS)
+            left = self.api.register(cards, dataset_display_name=self.cards_name)
+            right = self.api.register(persons, dataset_display_name=persons_name)
             self.dialect = "duckdb"
         elif engine == "spark":
             from splink import SparkAPI
 
             spark = _spark_session()
             self.api = SparkAPI(spark_session=spark)
-            left = self.api.register(spark.createDataFrame(cards.to_pandas()), dataset_display_name=CARDS)
-            right = self.api.register(spark.createDataFrame(persons.to_pandas()), dataset_display_name=PERSONS)
+            # Spark reads the extracts as Parquet, as it does national extracts.
+            self._tmp = tempfile.TemporaryDirectory(prefix="everydoor-link-")
+            spark.sparkContext.setCheckpointDir(os.path.join(self._tmp.name, "checkpoints"))
+            frames = {}
+            for name, table in ((CARDS, cards), (PERSONS, persons)):
+                path = os.path.join(self._tmp.name, f"{name}.parquet")
+                pq.write_table(table, path)
+                frames[name] = spark.read.parquet(path)
+            left = self.api.register(frames[CARDS], dataset_display_name=self.cards_name)
+            right = self.api.register(frames[PERSONS], dataset_display_name=persons_name)
             self.dialect = "spark"
         else:
             raise ValueError(f"unknown engine {engine!r}")
         if settings is None:
             settings = settings_for(self.dialect, n_persons=n_persons or persons.num_rows)
-        self.linker = Linker([left, right], settings, log_level=int(os.environ.get("EVERYDOOR_SPLINK_LOG", logging.WARNING)))
+        self._inputs = [left, right]
+        self.linker = self._linker_for(settings)
 
-    def train(self, *, u_pairs: float = 5e6, em_pairs: float = 2e6) -> None:
-        training = self.linker.training
-        training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=42)
+    def _linker_for(self, settings: dict):
+        from splink import Linker
+
+        level = int(os.environ.get("EVERYDOOR_SPLINK_LOG", logging.WARNING))
+        return Linker(self._inputs, settings, log_level=level)
+
+    def train(self, *, u_pairs: float = 5e6, em_pairs: float = 2e6) -> bool:
+        """u from random pairs, m by EM on several blockings; False when the data are too few."""
+        self.linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=42)
         trained = 0
         for rule in TRAINING_RULES:
+            before = self.linker.misc.save_model_to_json()
             try:
-                training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_pairs)
+                self.linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_pairs)
                 trained += 1
-            except ValueError as exc:
-                # EM can drive an m value below float64 range on tiny or degenerate blocks: skip the block.
+            except (ValueError, EMTrainingException) as exc:
+                # EM can drive an m value below float64 range on tiny or degenerate blocks: skip the
+                # block, and start again from the model as it was (a failed session leaves it half-changed).
                 logger.warning("EM training on %s skipped: %s", rule, exc)
-        if not trained:
-            raise ValueError("the linkage model could not be trained: too few cards and residents")
+                self.linker = self._linker_for(before)
+        return trained > 0
 
     def settings_json(self) -> str:
         return json.dumps(self.linker.misc.save_model_to_json(), ensure_ascii=False)
@@ -178,8 +202,8 @@ class Scorer:
         """Scored pairs as (card_id, person_id, match_weight, match_probability)."""
         scored = self.linker.inference.predict(threshold_match_probability=SCORE_FLOOR, warning_mode="never")
         sql = (
-            "SELECT CASE WHEN source_dataset_l = 'cards' THEN uid_l ELSE uid_r END AS card_id, "
-            "CASE WHEN source_dataset_l = 'cards' THEN uid_r ELSE uid_l END AS person_id, "
+            f"SELECT CASE WHEN source_dataset_l = '{self.cards_name}' THEN uid_l ELSE uid_r END AS card_id, "
+            f"CASE WHEN source_dataset_l = '{self.cards_name}' THEN uid_r ELSE uid_l END AS person_id, "
             f"match_weight, match_probability FROM {scored.physical_name}"
         )
         if self.engine == "duckdb":

@@ -14,6 +14,9 @@ class LinkModel(models.Model):
     trained_at = models.DateTimeField(auto_now_add=True)
     trained_on = models.JSONField(default=dict)  # counts of records and pairs
 
+    def __str__(self):
+        return f"link model v{self.version}"
+
 
 class Link(models.Model):
     class Method(models.TextChoices):
@@ -28,6 +31,9 @@ class Link(models.Model):
     model = models.ForeignKey(LinkModel, null=True, blank=True, on_delete=models.PROTECT)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     linked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"card {self.card_id} -> resident {self.person_id} ({self.method})"
 
 
 class ReviewItem(models.Model):
@@ -50,6 +56,9 @@ class ReviewItem(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["card", "person"], name="review_card_person")]
 
+    def __str__(self):
+        return f"review {self.id}: card {self.card_id} / resident {self.person_id} ({self.decision})"
+
 
 class LinkRun(models.Model):
     """One reconciliation run: what it saw (to skip an unchanged re-run) and what it did."""
@@ -61,6 +70,9 @@ class LinkRun(models.Model):
     # counts and max ids of the registers, links and decisions when the run started
     fingerprint = models.JSONField(default=dict)
     counts = models.JSONField(default=dict)  # the run's result, as printed by `everydoor link --json`
+
+    def __str__(self):
+        return f"link run {self.id}"
 
 
 class Duplicate(models.Model):
@@ -79,3 +91,6 @@ class Duplicate(models.Model):
     other_person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.CASCADE,
                                      related_name="+")
     match_probability = models.FloatField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.kind}: cards {self.card_id}/{self.other_card_id}, residents {self.person_id}/{self.other_person_id}"

@@ -6,6 +6,7 @@ Existing links and reviewers' decisions are kept, so a re-run only works on what
 """
 
 import datetime as dt
+import json
 import time
 from collections.abc import Callable
 
@@ -113,51 +114,8 @@ def link_run(*, engine: str = "duckdb", progress: Progress | None = None, retrai
 
     dialect = "duckdb" if engine == "duckdb" else "spark"
     model = None if retrain else _latest_model(dialect)
-    trained = None  # (settings_json, lower, upper, trained_on) of a model trained in this run
-    empty = pl.DataFrame(schema={"card_id": pl.Int64, "person_id": pl.Int64, "match_weight": pl.Float64,
-                                 "match_probability": pl.Float64})
-    scores = empty
-    if n_pool:
-        persons_in = stages.person_inputs(con)
-        if model is None:
-            step("training the model")
-            train_cards = stages.card_inputs(con, f"hash(card_id) % 1000 < {_sample_permille(con, TRAINING_CARDS)}")
-            scorer = Scorer(train_cards.to_arrow(), persons_in.to_arrow(), engine=engine)
-            scorer.train()
-            settings_json = scorer.settings_json()
-            calibration_where = (f"card_id IN (SELECT card_id FROM all_links WHERE method = 'personal_id') "
-                                 f"AND hash(card_id) % 1000 < {_sample_permille(con, CALIBRATION_CARDS, 'id')}")
-            scoring_where = f"card_id IN (SELECT card_id FROM pool) OR ({calibration_where})"
-        else:
-            settings_json = model.settings_json
-            scoring_where = "card_id IN (SELECT card_id FROM pool)"
-        step("scoring candidate pairs")
-        import json
-
-        scorer = Scorer(stages.card_inputs(con, scoring_where).to_arrow(), persons_in.to_arrow(), engine=engine,
-                        settings=json.loads(settings_json))
-        scores = pl.from_arrow(scorer.predict())
-        if model is None:
-            con.register("scores_arrow", scores.to_arrow())
-            calibration = con.sql("""
-                WITH best AS (
-                    SELECT s.card_id, s.person_id, s.match_probability,
-                           row_number() OVER (PARTITION BY s.card_id ORDER BY s.match_weight DESC) AS r
-                    FROM scores_arrow s JOIN all_links l USING (card_id) WHERE l.method = 'personal_id')
-                SELECT b.match_probability, (b.person_id = l.person_id) AS correct
-                FROM best b JOIN all_links l USING (card_id) WHERE r = 1
-            """).pl()
-            n_calibration = stages.card_inputs(con, calibration_where).height
-            con.unregister("scores_arrow")
-            if n_calibration >= 50:
-                lower, upper = choose_thresholds(calibration, n_calibration)
-            else:
-                lower, upper = choose_thresholds(_expected_best(scores))
-            trained = (settings_json, lower, upper, {
-                "cards": train_cards.height, "persons": persons_in.height, "calibration_cards": n_calibration})
-        else:
-            lower, upper = model.lower_threshold, model.upper_threshold
-    else:
+    scores, lower, upper, trained = _score(con, engine, model, step) if n_pool else (_NO_SCORES, None, None, None)
+    if lower is None:
         lower, upper = (model.lower_threshold, model.upper_threshold) if model else (0.05, 0.9)
 
     con.register("scores_arrow", scores.to_arrow())
@@ -187,6 +145,56 @@ def link_run(*, engine: str = "duckdb", progress: Progress | None = None, retrai
         run.counts = link_counts()
         run.save(update_fields=["fingerprint", "duration_s", "counts"])
     return run.counts
+
+
+_NO_SCORES = pl.DataFrame(schema={"card_id": pl.Int64, "person_id": pl.Int64, "match_weight": pl.Float64,
+                                  "match_probability": pl.Float64})
+
+
+def _score(con: duckdb.DuckDBPyConnection, engine: str, model: LinkModel | None, step: Progress):
+    """Score the pool's candidate pairs, training a model first when there is none.
+
+    Returns (scores, lower, upper, trained) where ``trained`` is (settings_json, lower, upper,
+    trained_on) for a model trained here, else None.
+    """
+    persons_in = stages.person_inputs(con)
+    if model is not None:
+        step("scoring candidate pairs")
+        scorer = Scorer(stages.card_inputs(con, "card_id IN (SELECT card_id FROM pool)").to_arrow(),
+                        persons_in.to_arrow(), engine=engine, settings=json.loads(model.settings_json))
+        return pl.from_arrow(scorer.predict()), model.lower_threshold, model.upper_threshold, None
+
+    step("training the model")
+    train_cards = stages.card_inputs(con, f"hash(card_id) % 1000 < {_sample_permille(con, TRAINING_CARDS)}")
+    scorer = Scorer(train_cards.to_arrow(), persons_in.to_arrow(), engine=engine)
+    if not scorer.train():
+        return _NO_SCORES, None, None, None  # too few records to learn from: the rest waits for more data
+    settings_json = scorer.settings_json()
+    # ID-linked cards, scored as if they had no ID, are the labels that choose the thresholds.
+    calibration_where = (f"card_id IN (SELECT card_id FROM all_links WHERE method = 'personal_id') "
+                         f"AND hash(card_id) % 1000 < {_sample_permille(con, CALIBRATION_CARDS, 'id')}")
+    step("scoring candidate pairs")
+    scoring_cards = stages.card_inputs(con, f"card_id IN (SELECT card_id FROM pool) OR ({calibration_where})")
+    scorer = Scorer(scoring_cards.to_arrow(), persons_in.to_arrow(), engine=engine,
+                    settings=json.loads(settings_json))
+    scores = pl.from_arrow(scorer.predict())
+    con.register("scores_arrow", scores.to_arrow())
+    calibration = con.sql("""
+        WITH best AS (
+            SELECT s.card_id, s.person_id, s.match_probability,
+                   row_number() OVER (PARTITION BY s.card_id ORDER BY s.match_weight DESC, s.person_id) AS r
+            FROM scores_arrow s JOIN all_links l USING (card_id) WHERE l.method = 'personal_id')
+        SELECT b.match_probability, (b.person_id = l.person_id) AS correct
+        FROM best b JOIN all_links l USING (card_id) WHERE r = 1
+    """).pl()
+    con.unregister("scores_arrow")
+    n_calibration = stages.card_inputs(con, calibration_where).height
+    if n_calibration >= 50:
+        lower, upper = choose_thresholds(calibration, n_calibration)
+    else:
+        lower, upper = choose_thresholds(_expected_best(scores))
+    trained_on = {"cards": train_cards.height, "persons": persons_in.height, "calibration_cards": n_calibration}
+    return scores, lower, upper, (settings_json, lower, upper, trained_on)
 
 
 def _sample_permille(con: duckdb.DuckDBPyConnection, wanted: int, kind: str = "all") -> int:
