@@ -18,9 +18,13 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
 
-@pytest.fixture(scope="package")
-def units(django_db_setup, django_db_blocker):
-    """The real administrative units, loaded once per test package and removed after it."""
+
+def load_units(django_db_blocker):
+    """The real administrative units, loaded for one test package and removed after it.
+
+    A package's conftest wraps this in its own package-scoped fixture: pytest finalises a
+    package fixture with the package that defines it.
+    """
     from everydoor.geo.models import AdminUnit, UnitLineage
     from everydoor.geo.services import units_import
 

@@ -2,19 +2,12 @@
 
 import pytest
 
-from everydoor.geo.models import AdminUnit, UnitLineage
-from everydoor.geo.services import units_import
+from tests.conftest import load_units
 
 
 @pytest.fixture(scope="package")
 def units(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        counts = units_import()
-    yield counts
-    with django_db_blocker.unblock():  # leave the test database as the other packages expect it
-        UnitLineage.objects.all().delete()
-        for level in ("village", "commune", "province"):
-            AdminUnit.objects.filter(level=level).delete()
+    yield from load_units(django_db_blocker)
 
 
 @pytest.fixture

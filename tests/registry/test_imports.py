@@ -7,7 +7,14 @@ import polars as pl
 import pytest
 
 from everydoor.core.errors import EverydoorError
-from everydoor.registry.models import Card, Household, ImportBatch, Person, PersonHistory, QuarantineRow
+from everydoor.registry.models import (
+    Card,
+    Household,
+    ImportBatch,
+    Person,
+    PersonHistory,
+    QuarantineRow,
+)
 from everydoor.registry.services import cards_import, population_import
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("units")]

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from everydoor.core.text import full_key
+from everydoor.geo.sources import read_units
 
 PROVINCE_CODE = "15"
 PROVINCE_KEY = "tinhlaocai"
@@ -116,6 +117,10 @@ def _read_lineage() -> dict[str, list[str]]:
 def load_places(rng: np.random.Generator) -> Places:
     new, old = _read_units()
     lineage = _read_lineage()
+    # The two packages disagree on some commune codes: the official ones are vietnam_provinces'
+    # (as the importer stores them), matched by name within the province.
+    official = {u.name: u.code for u in read_units().communes if u.province_code == PROVINCE_CODE}
+    new = [(official.get(row[1], row[0]), *row[1:]) for row in new]
     old_by_key = {row[0]: row for row in old}
 
     commune_rows, legacy_rows = [], []

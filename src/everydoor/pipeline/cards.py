@@ -2,7 +2,13 @@
 
 import polars as pl
 
-from everydoor.pipeline.checks import Check, Flag, flags_column, id_contradiction_flags, quarantine_frame
+from everydoor.pipeline.checks import (
+    Check,
+    Flag,
+    flags_column,
+    id_contradiction_flags,
+    quarantine_frame,
+)
 from everydoor.pipeline.columns import CARD_COLUMNS
 from everydoor.pipeline.readers import ROW
 from everydoor.pipeline.values import folded, sex_code, with_date

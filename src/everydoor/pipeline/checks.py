@@ -27,8 +27,7 @@ def quarantine_frame(frame: pl.DataFrame, checks: list[Check], file_name: str,
     """One row per (row, field) that failed a hard check: file, row, field, reason, message, raw JSON."""
     parts = []
     for check in checks:
-        bad = frame.select(ROW, check.reason.alias("reason"), pl.col(check.field).alias("value"),
-                           pl.struct(raw_columns).struct.json_encode().alias("raw")
+        bad = frame.select(ROW, check.reason.alias("reason"), pl.col(check.field).alias("value")
                            ).filter(pl.col("reason").is_not_null())
         if bad.height:
             parts.append(bad.with_columns(pl.lit(check.field).alias("field")))
@@ -36,6 +35,9 @@ def quarantine_frame(frame: pl.DataFrame, checks: list[Check], file_name: str,
         return pl.DataFrame(schema={ROW: pl.UInt32, "field": pl.String, "reason": pl.String,
                                     "message": pl.String, "raw": pl.String, "file_name": pl.String})
     bad = pl.concat(parts)
+    raw = frame.join(bad.select(ROW).unique(), on=ROW, how="semi").select(
+        ROW, pl.struct(raw_columns).struct.json_encode().alias("raw"))  # only the rejected rows
+    bad = bad.join(raw, on=ROW, how="left")
     return bad.select(
         ROW, "field", "reason",
         pl.format("{}, row {}, {}: {} ({})", pl.lit(file_name), pl.col(ROW), pl.col("field"),

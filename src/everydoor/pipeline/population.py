@@ -4,7 +4,13 @@ import datetime as dt
 
 import polars as pl
 
-from everydoor.pipeline.checks import Check, Flag, flags_column, id_contradiction_flags, quarantine_frame
+from everydoor.pipeline.checks import (
+    Check,
+    Flag,
+    flags_column,
+    id_contradiction_flags,
+    quarantine_frame,
+)
 from everydoor.pipeline.columns import POPULATION_COLUMNS
 from everydoor.pipeline.readers import ROW
 from everydoor.pipeline.values import folded, sex_code, status_code, with_date

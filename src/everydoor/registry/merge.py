@@ -63,7 +63,7 @@ def persons_merge(cursor, *, batch_id: int, as_of: str, scope_ids: list[int]) ->
     cursor.execute(f"""
         INSERT INTO registry_person (record_key, {fields}, present, batch_id)
         SELECT s.record_key, {new}, {true()}, %s FROM stage_persons_h s
-        JOIN stage_changes c ON c.record_key = s.record_key WHERE 1 = 1
+        JOIN stage_changes c ON c.record_key = s.record_key WHERE 1 = 1 ORDER BY s.record_key
         ON CONFLICT (record_key) DO UPDATE SET {sets}, present = {true()}, batch_id = excluded.batch_id
     """, [batch_id])
     cursor.execute(f"""
@@ -131,6 +131,7 @@ def cards_merge(cursor, *, batch_id: int, as_of: str, scope_ids: list[int]) -> d
         INSERT INTO registry_card (record_key, {fields}, present, batch_id)
         SELECT s.record_key, {", ".join(f"s.{f}" for f in CARD_FIELDS)}, {true()}, %s
         FROM stage_cards s JOIN stage_card_changes c ON c.record_key = s.record_key WHERE 1 = 1
+        ORDER BY s.record_key
         ON CONFLICT (record_key) DO UPDATE SET {sets}, present = {true()}, batch_id = excluded.batch_id
     """, [batch_id])
     counts["absent"] = _mark_absent(cursor, "registry_card", "stage_cards", batch_id, as_of, scope_ids,

@@ -73,7 +73,7 @@ class Person(models.Model):
     record_key = models.CharField(max_length=200, unique=True)
     personal_id = models.CharField(max_length=12, null=True, blank=True, db_index=True)
     full_name = models.CharField(max_length=200)
-    name_key = models.CharField(max_length=200, db_index=True)  # folded: no case, no diacritics
+    name_key = models.CharField(max_length=200)  # folded: no case, no diacritics
     dob = models.DateField(null=True, blank=True)  # only when the full date is known
     dob_year = models.SmallIntegerField()
     dob_month = models.SmallIntegerField(null=True, blank=True)
@@ -82,7 +82,8 @@ class Person(models.Model):
     ethnicity = models.CharField(max_length=60, blank=True)
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     relation_to_head = models.CharField(max_length=60, blank=True)
-    commune = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    # Indexes cost every import; the (commune, status) index serves commune look-ups.
+    commune = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="+", db_index=False)
     village = models.ForeignKey("geo.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     address = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RESIDENT)
@@ -90,10 +91,10 @@ class Person(models.Model):
     # False once a newer extract of the same scope no longer lists the person: never deleted.
     present = models.BooleanField(default=True)
     flags = models.CharField(max_length=200, blank=True)  # comma-separated data-quality flags
-    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")  # last seen in
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False)  # last seen in
 
     class Meta:
-        indexes = [models.Index(fields=["commune", "status"]), models.Index(fields=["household"])]
+        indexes = [models.Index(fields=["commune", "status"])]
 
     def __str__(self):
         return self.full_name
@@ -103,7 +104,7 @@ class PersonHistory(models.Model):
     """One row each time an extract changes a resident's status, place or household."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="history")
-    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False)
     as_of = models.DateField()
     status = models.CharField(max_length=12)
     status_date = models.DateField(null=True, blank=True)
@@ -128,24 +129,22 @@ class Card(models.Model):
     dob_month = models.SmallIntegerField(null=True, blank=True)
     dob_day = models.SmallIntegerField(null=True, blank=True)
     sex = models.CharField(max_length=1, blank=True)
-    group_code = models.CharField(max_length=2, blank=True, db_index=True)
+    group_code = models.CharField(max_length=2, blank=True)
     payer_group = models.CharField(max_length=20, blank=True)
     benefit_level = models.SmallIntegerField(null=True, blank=True)
     valid_from = models.DateField()
     valid_to = models.DateField()
-    commune = models.ForeignKey("geo.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey("geo.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                db_index=False)  # the (commune, validity) index serves it
     address = models.CharField(max_length=300, blank=True)
     clinic_code = models.CharField(max_length=20, blank=True)
     present = models.BooleanField(default=True)
     flags = models.CharField(max_length=200, blank=True)
     raw = models.TextField(blank=True)  # the fields as received, JSON
-    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["commune", "valid_from", "valid_to"]),
-            models.Index(fields=["valid_to"]),
-        ]
+        indexes = [models.Index(fields=["commune", "valid_from", "valid_to"])]
 
     def __str__(self):
         return self.card_number or self.si_code

@@ -18,8 +18,13 @@ from everydoor.geo.selectors import area_resolve, communes_in
 from everydoor.geo.services import village_get_or_create_bulk
 from everydoor.pipeline import loaders
 from everydoor.pipeline.cards import validate_cards
-from everydoor.pipeline.columns import (CARD_COLUMNS, CARD_ONE_OF, CARD_REQUIRED, POPULATION_COLUMNS,
-                                        POPULATION_REQUIRED)
+from everydoor.pipeline.columns import (
+    CARD_COLUMNS,
+    CARD_ONE_OF,
+    CARD_REQUIRED,
+    POPULATION_COLUMNS,
+    POPULATION_REQUIRED,
+)
 from everydoor.pipeline.population import validate_population
 from everydoor.pipeline.readers import ROW, file_sha256, read_register
 from everydoor.registry import merge
@@ -191,7 +196,7 @@ def _load_population(cursor, good: pl.DataFrame, batch: ImportBatch, scope_ids: 
         "commune_id", "village_id", pl.col("address").fill_null(""),
         pl.col("status_code").alias("status"), pl.col("status_date_date").alias("status_date"), "flags",
     )
-    loaders.stage(cursor, persons, "stage_persons", index_on=("record_key",))
+    loaders.stage(cursor, persons, "stage_persons")
     return merge.persons_merge(cursor, batch_id=batch.id, as_of=batch.as_of.isoformat(), scope_ids=scope_ids)
 
 
