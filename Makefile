@@ -33,8 +33,9 @@ test: setup browser postgres lint
 test-sqlite:
 	$(VENV)/bin/pytest -q
 
+# Spark reads Parquet, not the database: its tests run once, in the SQLite pass.
 test-postgres:
-	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q -m "not spark"
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

@@ -87,6 +87,9 @@ AUTH_PASSWORD_VALIDATORS = [
 if os.environ.get("EVERYDOOR_FAST_HASHER") == "1":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Provincial top-ups of the national support shares: a JSON file (see everydoor/rules/law.py).
+EVERYDOOR_RULE_OVERRIDES = os.environ.get("EVERYDOOR_RULE_OVERRIDES")
+
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]

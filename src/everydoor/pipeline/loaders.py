@@ -3,6 +3,7 @@
 Everything here runs inside the caller's transaction; the SQL that differs by dialect lives here.
 """
 
+import contextlib
 import io
 
 import polars as pl
@@ -40,8 +41,7 @@ def stage(cursor, frame: pl.DataFrame, table: str, *, index_on: tuple[str, ...] 
     """A temporary table holding the frame; dropped at the end of the transaction (PostgreSQL) or replaced."""
     cursor.execute(f"DROP TABLE IF EXISTS {table}")
     columns = ", ".join(f"{name} {_sql_type(dtype)}" for name, dtype in frame.schema.items())
-    temp = "TEMPORARY TABLE" + (" " if not is_postgres() else " ")
-    cursor.execute(f"CREATE {temp}{table} ({columns})" + (" ON COMMIT DROP" if is_postgres() else ""))
+    cursor.execute(f"CREATE TEMPORARY TABLE {table} ({columns})" + (" ON COMMIT DROP" if is_postgres() else ""))
     if is_postgres():
         _copy(cursor, frame, table)
     else:
@@ -76,3 +76,29 @@ def fetch_frame(cursor, sql: str, params=()) -> pl.DataFrame:
     cursor.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return pl.DataFrame(cursor.fetchall(), schema=names, orient="row")
+
+
+@contextlib.contextmanager
+def indexes_deferred(cursor, table: str, *, defer: bool):
+    """Drop a table's secondary indexes around a bulk insert and rebuild them after.
+
+    Building an index from sorted data once is several times cheaper than keeping it up to date
+    row by row; worth it when the insert is large next to the table (a first load).
+    Unique constraints stay: the upsert needs them.
+    """
+    if not defer:
+        yield
+        return
+    if is_postgres():
+        cursor.execute("""
+            SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s
+            AND indexname NOT IN (SELECT conname FROM pg_constraint)""", [table])
+    else:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                       "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'", [table])
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in indexes:
+        cursor.execute(sql)

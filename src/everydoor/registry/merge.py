@@ -3,12 +3,17 @@
 The caller stages the validated rows in a temporary table and holds the transaction.
 """
 
-from everydoor.pipeline.loaders import distinct_from, false, true
+from everydoor.pipeline.loaders import distinct_from, false, indexes_deferred, true
 
 
 def _scalar(cursor, sql: str, params=()) -> int:
     cursor.execute(sql, params)
     return cursor.fetchall()[0][0] or 0
+
+
+def _bulk(cursor, table: str, inserted: int) -> bool:
+    """A first (or mostly new) load: rebuild secondary indexes after, rather than during, the insert."""
+    return inserted > 100_000 and inserted > _scalar(cursor, f"SELECT COUNT(*) FROM {table}")
 
 
 def households_merge(cursor) -> None:
@@ -31,49 +36,49 @@ PERSON_STATE = ("status", "status_date", "commune_id", "village_id", "household_
 
 
 def persons_merge(cursor, *, batch_id: int, as_of: str, scope_ids: list[int]) -> dict:
-    """stage_persons -> registry_person; history for every change; absent residents of the scope flagged."""
+    """stage_persons -> registry_person; superseded states kept as history; absent residents flagged.
+
+    One pass builds the changed rows (new or different) with the household id and the state they
+    replace; the upsert and the history read from it, so unchanged residents are never written.
+    """
     ne = distinct_from()
-    cursor.execute("DROP TABLE IF EXISTS stage_persons_h")
-    cursor.execute("""
-        CREATE TEMPORARY TABLE stage_persons_h AS
-        SELECT s.*, h.id AS household_id FROM stage_persons s
-        LEFT JOIN registry_household h ON h.code = s.household_code
-    """)
-    cursor.execute("CREATE UNIQUE INDEX stage_persons_h_key ON stage_persons_h (record_key)")
     fields = ", ".join(PERSON_FIELDS)
+    staged = ", ".join("h.id AS household_id" if f == "household_id" else f"s.{f}" for f in PERSON_FIELDS)
+    new = ", ".join("h.id" if f == "household_id" else f"s.{f}" for f in PERSON_FIELDS)
     old = ", ".join(f"p.{f}" for f in PERSON_FIELDS)
-    new = ", ".join(f"s.{f}" for f in PERSON_FIELDS)
+    new_state = ", ".join("h.id" if f == "household_id" else f"s.{f}" for f in PERSON_STATE)
     old_state = ", ".join(f"p.{f}" for f in PERSON_STATE)
-    new_state = ", ".join(f"s.{f}" for f in PERSON_STATE)
     cursor.execute("DROP TABLE IF EXISTS stage_changes")
     cursor.execute(f"""
         CREATE TEMPORARY TABLE stage_changes AS
-        SELECT s.record_key,
+        SELECT s.record_key, {staged}, p.id AS person_id,
                CASE WHEN p.id IS NULL THEN 'new'
                     WHEN ({old_state}, p.present) {ne} ({new_state}, {true()}) THEN 'state'
                     ELSE 'detail' END AS kind
-        FROM stage_persons_h s LEFT JOIN registry_person p ON p.record_key = s.record_key
+        FROM stage_persons s
+        LEFT JOIN registry_household h ON h.code = s.household_code
+        LEFT JOIN registry_person p ON p.record_key = s.record_key
         WHERE p.id IS NULL OR ({old}, p.present) {ne} ({new}, {true()})
     """)
     counts = dict(
         inserted=_scalar(cursor, "SELECT COUNT(*) FROM stage_changes WHERE kind = 'new'"),
         updated=_scalar(cursor, "SELECT COUNT(*) FROM stage_changes WHERE kind <> 'new'"),
     )
-    sets = ", ".join(f"{f} = excluded.{f}" for f in PERSON_FIELDS)
-    cursor.execute(f"""
-        INSERT INTO registry_person (record_key, {fields}, present, batch_id)
-        SELECT s.record_key, {new}, {true()}, %s FROM stage_persons_h s
-        JOIN stage_changes c ON c.record_key = s.record_key WHERE 1 = 1 ORDER BY s.record_key
-        ON CONFLICT (record_key) DO UPDATE SET {sets}, present = {true()}, batch_id = excluded.batch_id
-    """, [batch_id])
+    # The state each change replaces, before it is overwritten.
     cursor.execute(f"""
         INSERT INTO registry_personhistory (person_id, batch_id, as_of, status, status_date, present,
                                             commune_id_at, village_id_at, household_id_at)
-        SELECT p.id, %s, %s, p.status, p.status_date, {true()}, p.commune_id, p.village_id, p.household_id
-        FROM stage_changes c JOIN registry_person p ON p.record_key = c.record_key
-        WHERE c.kind <> 'detail'
+        SELECT p.id, %s, %s, p.status, p.status_date, p.present, p.commune_id, p.village_id, p.household_id
+        FROM stage_changes c JOIN registry_person p ON p.id = c.person_id WHERE c.kind = 'state'
     """, [batch_id, as_of])
-    counts["absent"] = _mark_absent(cursor, "registry_person", "stage_persons_h", batch_id, as_of, scope_ids,
+    sets = ", ".join(f"{f} = excluded.{f}" for f in PERSON_FIELDS)
+    with indexes_deferred(cursor, "registry_person", defer=_bulk(cursor, "registry_person", counts["inserted"])):
+        cursor.execute(f"""
+            INSERT INTO registry_person (record_key, {fields}, present, batch_id)
+            SELECT record_key, {fields}, {true()}, %s FROM stage_changes WHERE 1 = 1 ORDER BY record_key
+            ON CONFLICT (record_key) DO UPDATE SET {sets}, present = {true()}, batch_id = excluded.batch_id
+        """, [batch_id])
+    counts["absent"] = _mark_absent(cursor, "registry_person", "stage_persons", batch_id, as_of, scope_ids,
                                     history=True)
     return counts
 
@@ -94,7 +99,7 @@ def _mark_absent(cursor, table: str, stage: str, batch_id: int, as_of: str, scop
         cursor.execute(f"""
             INSERT INTO registry_personhistory (person_id, batch_id, as_of, status, status_date, present,
                                                 commune_id_at, village_id_at, household_id_at)
-            SELECT t.id, %s, %s, t.status, t.status_date, {false()}, t.commune_id, t.village_id, t.household_id
+            SELECT t.id, %s, %s, t.status, t.status_date, t.present, t.commune_id, t.village_id, t.household_id
             {absent}
         """, [batch_id, as_of])
     if count:
@@ -118,7 +123,8 @@ def cards_merge(cursor, *, batch_id: int, as_of: str, scope_ids: list[int]) -> d
     cursor.execute("DROP TABLE IF EXISTS stage_card_changes")
     cursor.execute(f"""
         CREATE TEMPORARY TABLE stage_card_changes AS
-        SELECT s.record_key, CASE WHEN c.id IS NULL THEN 'new' ELSE 'changed' END AS kind
+        SELECT s.record_key, {", ".join(f"s.{f}" for f in CARD_FIELDS)},
+               CASE WHEN c.id IS NULL THEN 'new' ELSE 'changed' END AS kind
         FROM stage_cards s LEFT JOIN registry_card c ON c.record_key = s.record_key
         WHERE c.id IS NULL OR ({old}, c.present) {ne} ({new}, {true()})
     """)
@@ -127,13 +133,12 @@ def cards_merge(cursor, *, batch_id: int, as_of: str, scope_ids: list[int]) -> d
         updated=_scalar(cursor, "SELECT COUNT(*) FROM stage_card_changes WHERE kind = 'changed'"),
     )
     sets = ", ".join(f"{f} = excluded.{f}" for f in CARD_FIELDS)
-    cursor.execute(f"""
-        INSERT INTO registry_card (record_key, {fields}, present, batch_id)
-        SELECT s.record_key, {", ".join(f"s.{f}" for f in CARD_FIELDS)}, {true()}, %s
-        FROM stage_cards s JOIN stage_card_changes c ON c.record_key = s.record_key WHERE 1 = 1
-        ORDER BY s.record_key
-        ON CONFLICT (record_key) DO UPDATE SET {sets}, present = {true()}, batch_id = excluded.batch_id
-    """, [batch_id])
+    with indexes_deferred(cursor, "registry_card", defer=_bulk(cursor, "registry_card", counts["inserted"])):
+        cursor.execute(f"""
+            INSERT INTO registry_card (record_key, {fields}, present, batch_id)
+            SELECT record_key, {fields}, {true()}, %s FROM stage_card_changes WHERE 1 = 1 ORDER BY record_key
+            ON CONFLICT (record_key) DO UPDATE SET {sets}, present = {true()}, batch_id = excluded.batch_id
+        """, [batch_id])
     counts["absent"] = _mark_absent(cursor, "registry_card", "stage_cards", batch_id, as_of, scope_ids,
                                     history=False)
     return counts

@@ -101,7 +101,10 @@ class Person(models.Model):
 
 
 class PersonHistory(models.Model):
-    """One row each time an extract changes a resident's status, place or household."""
+    """A state a resident had until an extract changed it (status, place, household, presence).
+
+    The current state is on Person; `batch`/`as_of` name the extract that superseded this one.
+    """
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="history")
     batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False)

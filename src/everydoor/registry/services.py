@@ -196,7 +196,7 @@ def _load_population(cursor, good: pl.DataFrame, batch: ImportBatch, scope_ids: 
         "commune_id", "village_id", pl.col("address").fill_null(""),
         pl.col("status_code").alias("status"), pl.col("status_date_date").alias("status_date"), "flags",
     )
-    loaders.stage(cursor, persons, "stage_persons")
+    loaders.stage(cursor, persons, "stage_persons", index_on=("record_key",))
     return merge.persons_merge(cursor, batch_id=batch.id, as_of=batch.as_of.isoformat(), scope_ids=scope_ids)
 
 
