@@ -43,3 +43,6 @@ lint: setup
 
 bench: setup
 	for b in bench/*.py; do $(PY) $$b || exit 1; done
+
+docs: setup
+	$(PY) -m everydoor.cli.reference > docs/cli.md

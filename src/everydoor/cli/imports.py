@@ -66,3 +66,16 @@ def cards(file: Path = FileArg, as_of: str = AsOf, scope: str | None = Scope, js
     from everydoor.registry.services import cards_import
 
     _run_register_import(cards_import, file, as_of, scope, json)
+
+
+@app.command("agency-units")
+@command
+def agency_units(file: Path = FileArg, json: bool = Json) -> None:
+    """Import agency units and the communes each serves (unit_code, unit_name, commune_code)."""
+    from everydoor.campaign.services import agency_units_import
+
+    counts = agency_units_import(file)
+    if json:
+        emit_json(counts)
+    else:
+        err_console.print(", ".join(f"{v:,} {k}" for k, v in counts.items()))
