@@ -11,9 +11,17 @@ def _scalar(cursor, sql: str, params=()) -> int:
     return cursor.fetchall()[0][0] or 0
 
 
-def _bulk(cursor, table: str, inserted: int) -> bool:
-    """A first (or mostly new) load: rebuild secondary indexes after, rather than during, the insert."""
-    return inserted > 100_000 and inserted > _scalar(cursor, f"SELECT COUNT(*) FROM {table}")
+def _upsert(cursor, table: str, changes: str, fields: tuple[str, ...], *, batch_id: int, inserted: int) -> None:
+    """Write the changed rows; a first (or mostly new) load rebuilds secondary indexes after the insert."""
+    names = ", ".join(fields)
+    sets = ", ".join(f"{f} = excluded.{f}" for f in fields)
+    bulk = inserted > 100_000 and inserted > _scalar(cursor, f"SELECT COUNT(*) FROM {table}")
+    with indexes_deferred(cursor, table, defer=bulk):
+        cursor.execute(f"""
+            INSERT INTO {table} (record_key, {names}, present, batch_id)
+            SELECT record_key, {names}, {true()}, %s FROM {changes} WHERE 1 = 1 ORDER BY record_key
+            ON CONFLICT (record_key) DO UPDATE SET {sets}, present = {true()}, batch_id = excluded.batch_id
+        """, [batch_id])
 
 
 def households_merge(cursor) -> None:
@@ -42,7 +50,6 @@ def persons_merge(cursor, *, batch_id: int, as_of: str, scope_ids: list[int]) ->
     replace; the upsert and the history read from it, so unchanged residents are never written.
     """
     ne = distinct_from()
-    fields = ", ".join(PERSON_FIELDS)
     staged = ", ".join("h.id AS household_id" if f == "household_id" else f"s.{f}" for f in PERSON_FIELDS)
     new = ", ".join("h.id" if f == "household_id" else f"s.{f}" for f in PERSON_FIELDS)
     old = ", ".join(f"p.{f}" for f in PERSON_FIELDS)
@@ -65,19 +72,14 @@ def persons_merge(cursor, *, batch_id: int, as_of: str, scope_ids: list[int]) ->
         updated=_scalar(cursor, "SELECT COUNT(*) FROM stage_changes WHERE kind <> 'new'"),
     )
     # The state each change replaces, before it is overwritten.
-    cursor.execute(f"""
+    cursor.execute("""
         INSERT INTO registry_personhistory (person_id, batch_id, as_of, status, status_date, present,
                                             commune_id_at, village_id_at, household_id_at)
         SELECT p.id, %s, %s, p.status, p.status_date, p.present, p.commune_id, p.village_id, p.household_id
         FROM stage_changes c JOIN registry_person p ON p.id = c.person_id WHERE c.kind = 'state'
     """, [batch_id, as_of])
-    sets = ", ".join(f"{f} = excluded.{f}" for f in PERSON_FIELDS)
-    with indexes_deferred(cursor, "registry_person", defer=_bulk(cursor, "registry_person", counts["inserted"])):
-        cursor.execute(f"""
-            INSERT INTO registry_person (record_key, {fields}, present, batch_id)
-            SELECT record_key, {fields}, {true()}, %s FROM stage_changes WHERE 1 = 1 ORDER BY record_key
-            ON CONFLICT (record_key) DO UPDATE SET {sets}, present = {true()}, batch_id = excluded.batch_id
-        """, [batch_id])
+    _upsert(cursor, "registry_person", "stage_changes", PERSON_FIELDS, batch_id=batch_id,
+            inserted=counts["inserted"])
     counts["absent"] = _mark_absent(cursor, "registry_person", "stage_persons", batch_id, as_of, scope_ids,
                                     history=True)
     return counts
@@ -117,7 +119,6 @@ CARD_FIELDS = ("card_number", "si_code", "personal_id", "full_name", "name_key",
 def cards_merge(cursor, *, batch_id: int, as_of: str, scope_ids: list[int]) -> dict:
     """stage_cards -> registry_card: new periods inserted, changed ones updated, absent ones flagged."""
     ne = distinct_from()
-    fields = ", ".join(CARD_FIELDS)
     old = ", ".join(f"c.{f}" for f in CARD_FIELDS if f != "raw")
     new = ", ".join(f"s.{f}" for f in CARD_FIELDS if f != "raw")
     cursor.execute("DROP TABLE IF EXISTS stage_card_changes")
@@ -132,13 +133,8 @@ def cards_merge(cursor, *, batch_id: int, as_of: str, scope_ids: list[int]) -> d
         inserted=_scalar(cursor, "SELECT COUNT(*) FROM stage_card_changes WHERE kind = 'new'"),
         updated=_scalar(cursor, "SELECT COUNT(*) FROM stage_card_changes WHERE kind = 'changed'"),
     )
-    sets = ", ".join(f"{f} = excluded.{f}" for f in CARD_FIELDS)
-    with indexes_deferred(cursor, "registry_card", defer=_bulk(cursor, "registry_card", counts["inserted"])):
-        cursor.execute(f"""
-            INSERT INTO registry_card (record_key, {fields}, present, batch_id)
-            SELECT record_key, {fields}, {true()}, %s FROM stage_card_changes WHERE 1 = 1 ORDER BY record_key
-            ON CONFLICT (record_key) DO UPDATE SET {sets}, present = {true()}, batch_id = excluded.batch_id
-        """, [batch_id])
+    _upsert(cursor, "registry_card", "stage_card_changes", CARD_FIELDS, batch_id=batch_id,
+            inserted=counts["inserted"])
     counts["absent"] = _mark_absent(cursor, "registry_card", "stage_cards", batch_id, as_of, scope_ids,
                                     history=False)
     return counts

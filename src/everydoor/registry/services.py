@@ -1,8 +1,10 @@
 """Imports of the population and participant registers: read, validate, stage, merge — one transaction."""
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -148,19 +150,42 @@ def _run_import(kind: str, path: Path, as_of: dt.date, scope: str | None, user, 
 
 # --- population -----------------------------------------------------------------------------------
 
-def _prepare_population(path: Path, as_of: dt.date, progress: Progress):
-    frame, _ = read_register(path, POPULATION_COLUMNS, POPULATION_REQUIRED, one_of=("commune", "address"))
+@dataclass(frozen=True)
+class _Register:
+    """What differs between the two registers' imports; the steps are the same."""
+
+    columns: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    one_of: tuple[str, ...]
+    validate: Callable  # (frame, as_of, file_name, commune_ids) -> (good, quarantine)
+    key_field: str  # named in the quarantine when two rows claim one record
+    compared: tuple[str, ...]  # columns that must agree for two rows to be the same record
+
+
+def _prepare(register: _Register, path: Path, as_of: dt.date, progress: Progress):
+    frame, _ = read_register(path, register.columns, register.required, one_of=register.one_of)
     progress("resolving communes", 0.15)
     commune_ids = _resolver().resolve_frame(frame, commune="commune", province="province", address="address")
     progress("validating", 0.3)
-    good, quarantine = validate_population(frame, as_of=as_of, file_name=path.name, commune_ids=commune_ids)
-    data_columns = [c for c in POPULATION_COLUMNS if c != "personal_id"]
-    good, conflicting, duplicates = _split_duplicates(good, data_columns)
+    good, quarantine = register.validate(frame, as_of, path.name, commune_ids)
+    good, conflicting, duplicates = _split_duplicates(good, list(register.compared))
     if conflicting.height:
         quarantine = pl.concat([quarantine, _conflicts_to_quarantine(
-            conflicting, good, path.name, "personal_id", list(POPULATION_COLUMNS))])
+            conflicting, good, path.name, register.key_field, list(register.columns))])
         good = good.join(conflicting.select(ROW), on=ROW, how="anti")
     return good, quarantine, duplicates, frame.height
+
+
+POPULATION = _Register(
+    POPULATION_COLUMNS, POPULATION_REQUIRED, ("commune", "address"),
+    lambda frame, as_of, name, ids: validate_population(frame, as_of=as_of, file_name=name, commune_ids=ids),
+    "personal_id", tuple(c for c in POPULATION_COLUMNS if c != "personal_id"),
+)
+CARDS = _Register(
+    CARD_COLUMNS, CARD_REQUIRED, CARD_ONE_OF,
+    lambda frame, as_of, name, ids: validate_cards(frame, file_name=name, commune_ids=ids),
+    "card_number", tuple(CARD_COLUMNS),
+)
 
 
 def _village_ids(good: pl.DataFrame) -> pl.Series:
@@ -204,24 +229,10 @@ def population_import(*, path: Path | str, as_of: dt.date, scope: str | None = N
                       actor: str = "system", progress: Progress = _noop) -> ImportBatch:
     """Import a population-register extract as of a date; see docs/formats.md for the columns."""
     return _run_import(ImportBatch.Kind.POPULATION, Path(path), as_of, scope, user, actor, progress,
-                       _prepare_population, _load_population)
+                       functools.partial(_prepare, POPULATION), _load_population)
 
 
 # --- cards ----------------------------------------------------------------------------------------
-
-def _prepare_cards(path: Path, as_of: dt.date, progress: Progress):
-    frame, _ = read_register(path, CARD_COLUMNS, CARD_REQUIRED, one_of=CARD_ONE_OF)
-    progress("resolving communes", 0.15)
-    commune_ids = _resolver().resolve_frame(frame, commune="commune", province="province", address="address")
-    progress("validating", 0.3)
-    good, quarantine = validate_cards(frame, file_name=path.name, commune_ids=commune_ids)
-    good, conflicting, duplicates = _split_duplicates(good, list(CARD_COLUMNS))
-    if conflicting.height:
-        quarantine = pl.concat([quarantine, _conflicts_to_quarantine(
-            conflicting, good, path.name, "card_number", list(CARD_COLUMNS))])
-        good = good.join(conflicting.select(ROW), on=ROW, how="anti")
-    return good, quarantine, duplicates, frame.height
-
 
 def _load_cards(cursor, good: pl.DataFrame, batch: ImportBatch, scope_ids: list[int], progress: Progress) -> dict:
     cards = good.select(
@@ -243,7 +254,7 @@ def cards_import(*, path: Path | str, as_of: dt.date, scope: str | None = None, 
                  actor: str = "system", progress: Progress = _noop) -> ImportBatch:
     """Import a participant-register extract (one row per card period) as of a date."""
     return _run_import(ImportBatch.Kind.CARDS, Path(path), as_of, scope, user, actor, progress,
-                       _prepare_cards, _load_cards)
+                       functools.partial(_prepare, CARDS), _load_cards)
 
 
 def import_summary(batch: ImportBatch) -> dict:
