@@ -128,3 +128,11 @@ def test_resolver_built_from_db_in_well_under_a_second(units, db):
     started = time.perf_counter()
     CommuneResolver.from_db()
     assert time.perf_counter() - started < 1.0
+
+
+def test_old_wards_that_fold_alike_are_told_apart_by_their_diacritics(resolver, units):
+    # Trấn Yên had both Xã Minh Quân and Xã Minh Quán; they went to different communes.
+    quan = resolver.resolve(address="Tổ dân phố 4, Xã Minh Quân, Huyện Trấn Yên, Tỉnh Yên Bái")
+    quan_acute = resolver.resolve(address="Xã Minh Quán, Huyện Trấn Yên, Tỉnh Yên Bái")
+    assert quan is not None and quan_acute is not None and quan != quan_acute
+    assert resolver.resolve(address="Xa Minh Quan, Huyen Tran Yen, Tinh Yen Bai") is None  # truly ambiguous

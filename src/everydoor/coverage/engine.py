@@ -158,6 +158,124 @@ SELECT * FROM by_unit
 """
 
 
+_FINE = ("household_id", "payer_group", "group_code", "age", "sex", "ethnicity")
+
+
+def compact_sql(day: dt.date, *, default_province: str | None = None, households: bool = False) -> str:
+    """The same facts as facts_sql, computed faster on DuckDB (same output, row for row).
+
+    Differences in plan only: the resident test is evaluated once per person; the primary card is
+    picked with a hash aggregate (arg_max) instead of a window; and the millions of per-person and
+    per-card events are first summed into a small table keyed by (commune, village, sex, ethnicity,
+    group, payer group, age), on which the age labels, area joins and GROUPING SETS then run.
+    """
+    d = _lit(day)
+    province = f"COALESCE(co.province_code, '{default_province}')" if default_province else "co.province_code"
+    p_hh = "p.household_id" if households else "NULL"
+    measures = ", ".join(MEASURES)
+    level = "CASE WHEN GROUPING(village_code) = 0 THEN 'village' WHEN GROUPING(commune_code) = 0 THEN 'commune' ELSE 'province' END"
+    area = "CASE WHEN GROUPING(village_code) = 0 THEN village_code WHEN GROUPING(commune_code) = 0 THEN commune_code ELSE province_code END"
+    # One fine set per breakdown (plus the total, plus households), keyed by (commune, village);
+    # gid is GROUPING_ID over _FINE (first column = highest bit, 1 = rolled up).
+    fine_columns = _FINE if households else _FINE[1:]
+
+    def gid(*kept: str) -> int:
+        return sum(1 << (len(fine_columns) - 1 - i) for i, c in enumerate(fine_columns) if c not in kept)
+
+    fine_sets = ["(commune_id, village_id)"] + [f"(commune_id, village_id, {c})" for c in _FINE[1:]]
+    value_of = {"payer_group": "COALESCE(payer_group, '')", "group_code": "COALESCE(group_code, '')",
+                "age_band": _AGE_BAND, "age5": _AGE5, "sex": "COALESCE(sex, '')",
+                "ethnicity": "COALESCE(ethnicity, '')"}
+    long_parts = [f"SELECT commune_id, village_id, '' AS dimension, '' AS value, {measures} FROM fine WHERE gid = {gid()}"]
+    for dimension in DIMENSIONS:
+        column = "age" if dimension in ("age_band", "age5") else dimension
+        long_parts.append(f"SELECT commune_id, village_id, '{dimension}', {value_of[dimension]}, {measures} "
+                          f"FROM fine WHERE gid = {gid(column)}")
+    households_part = ""
+    if households:
+        fine_sets.append("(household_id)")
+        households_part = (f"UNION ALL SELECT 'household', CAST(household_id AS STRING), '', '', {measures} "
+                           f"FROM fine WHERE gid = {gid('household_id')} AND household_id IS NOT NULL")
+    measure_sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
+    return f"""
+WITH pr AS (
+  SELECT p.person_id, p.commune_id, p.village_id, {p_hh} AS household_id, p.sex, p.ethnicity,
+         p.dob_year, p.dob_month, p.dob_day, COALESCE({resident_condition('p', day)}, FALSE) AS is_res
+  FROM persons p
+),
+vc AS (
+  SELECT c.card_id, c.person_id, c.group_code, c.payer_group, c.valid_from,
+         COALESCE(c.commune_id, p.commune_id) AS commune_id,
+         CASE WHEN p.person_id IS NOT NULL AND (c.commune_id IS NULL OR c.commune_id = p.commune_id)
+              THEN p.village_id END AS village_id,
+         CASE WHEN p.person_id IS NOT NULL AND (c.commune_id IS NULL OR c.commune_id = p.commune_id)
+              THEN p.household_id END AS household_id,
+         CASE WHEN p.person_id IS NULL THEN c.sex ELSE p.sex END AS sex,
+         CASE WHEN p.person_id IS NULL THEN '' ELSE p.ethnicity END AS ethnicity,
+         CASE WHEN p.person_id IS NULL THEN c.dob_year ELSE p.dob_year END AS dob_year,
+         CASE WHEN p.person_id IS NULL THEN c.dob_month ELSE p.dob_month END AS dob_month,
+         CASE WHEN p.person_id IS NULL THEN c.dob_day ELSE p.dob_day END AS dob_day,
+         COALESCE(p.is_res, FALSE) AS holder_resident, p.commune_id AS holder_commune
+  FROM cards c
+  LEFT JOIN pr p ON p.person_id = c.person_id
+  WHERE c.valid_from <= {d} AND c.valid_to >= {d}
+),
+primary_card AS (
+  SELECT person_id,
+         arg_max({{'card_id': card_id, 'group_code': group_code, 'payer_group': payer_group}},
+                 {{'here': CASE WHEN commune_id = holder_commune THEN 1 ELSE 0 END,
+                   'valid_from': valid_from, 'card_id': card_id}}) AS pick
+  FROM vc WHERE holder_resident GROUP BY person_id
+),
+events AS (
+  SELECT p.commune_id, p.village_id, p.household_id, p.sex, p.ethnicity,
+         pc.pick.group_code AS group_code, pc.pick.payer_group AS payer_group,
+         {age_expression('p.', day)} AS age,
+         1 AS residents, CASE WHEN pc.person_id IS NULL THEN 0 ELSE 1 END AS insured_residents,
+         0 AS cards, 0 AS non_resident_cards, 0 AS unlinked_cards, 0 AS duplicate_cards
+  FROM pr p LEFT JOIN primary_card pc ON pc.person_id = p.person_id
+  WHERE p.is_res
+  UNION ALL
+  SELECT v.commune_id, v.village_id, v.household_id, v.sex, v.ethnicity, v.group_code, v.payer_group,
+         {age_expression('v.', day)}, 0, 0, 1,
+         CASE WHEN v.person_id IS NOT NULL AND NOT v.holder_resident THEN 1 ELSE 0 END,
+         CASE WHEN v.person_id IS NULL THEN 1 ELSE 0 END,
+         CASE WHEN v.holder_resident AND v.card_id <> pc.pick.card_id THEN 1 ELSE 0 END
+  FROM vc v LEFT JOIN primary_card pc ON pc.person_id = v.person_id AND v.holder_resident
+),
+fine AS (
+  SELECT commune_id, village_id, {", ".join(fine_columns)},
+         GROUPING_ID({", ".join(fine_columns)}) AS gid, {measure_sums}
+  FROM events
+  GROUP BY GROUPING SETS ({", ".join(fine_sets)})
+),
+long AS (
+  {" UNION ALL ".join(long_parts)}
+),
+keyed AS (
+  SELECT {province} AS province_code, l.commune_id AS commune_id_key, co.commune_code, vi.village_code,
+         l.dimension, l.value, {measures}
+  FROM long l
+  LEFT JOIN communes co ON co.commune_id = l.commune_id
+  LEFT JOIN villages vi ON vi.village_id = l.village_id
+),
+by_area AS (
+  SELECT {level} AS level, {area} AS area_code, dimension, value, {measure_sums}
+  FROM keyed
+  GROUP BY GROUPING SETS ((province_code, dimension, value), (commune_code, dimension, value),
+                          (village_code, dimension, value))
+),
+by_unit AS (
+  SELECT 'agency_unit' AS level, unit_code AS area_code, dimension, value, {measure_sums}
+  FROM keyed k JOIN unit_communes u ON u.commune_id = k.commune_id_key
+  GROUP BY unit_code, dimension, value
+)
+SELECT * FROM by_area WHERE area_code IS NOT NULL
+UNION ALL
+SELECT * FROM by_unit
+{households_part}"""
+
+
 def default_province_code(communes: pl.DataFrame) -> str | None:
     """Cards placed in no commune count toward the province when the database holds one province."""
     codes = communes["province_code"].unique().to_list() if communes.height else []
@@ -165,12 +283,12 @@ def default_province_code(communes: pl.DataFrame) -> str | None:
 
 
 def facts_frame(frames: dict[str, pl.DataFrame], day: dt.date, *, households: bool = False) -> pl.DataFrame:
-    """Run facts_sql on DuckDB over the frames; returns FACT_COLUMNS."""
+    """Run compact_sql (the facts of facts_sql, planned for DuckDB) over the frames; returns FACT_COLUMNS."""
     con = duckdb.connect()
     try:
         for name in ("persons", "cards", "communes", "villages", "unit_communes"):
             con.register(name, frames[name].to_arrow())
-        sql = facts_sql(day, default_province=default_province_code(frames["communes"]), households=households)
+        sql = compact_sql(day, default_province=default_province_code(frames["communes"]), households=households)
         result = con.sql(sql).to_arrow_table()
     finally:
         con.close()

@@ -1,6 +1,10 @@
 """Pull the columns coverage needs out of the database as Polars frames, once per run.
 
-PostgreSQL: `COPY (SELECT ...) TO STDOUT` into Polars' CSV reader; SQLite: one fetchall.
+PostgreSQL: `COPY (SELECT ...) TO STDOUT` into Polars' CSV reader. SQLite: the database
+formats the rows itself (printf + group_concat into one blob, parsed by Polars' CSV reader),
+which avoids a Python object per value; if a value holds the separators, it falls back to
+fetchall. Cards are read without the join to links (an index lookup per card is the slowest
+part on SQLite): links are read by a plain scan and joined in Polars.
 The engine never sees the ORM; the same frames can be written to Parquet for Spark.
 """
 
@@ -24,22 +28,18 @@ COMMUNE_SCHEMA = {"commune_id": pl.Int64, "commune_code": pl.Utf8, "province_cod
 VILLAGE_SCHEMA = {"village_id": pl.Int64, "village_code": pl.Utf8}
 UNIT_COMMUNE_SCHEMA = {"unit_code": pl.Utf8, "commune_id": pl.Int64}
 
-_PERSONS_SQL = (
-    "SELECT id, dob, dob_year, dob_month, dob_day, sex, ethnicity, commune_id, village_id, household_id, "
-    "status, status_date FROM registry_person"
-)
-_CARDS_SQL = (
-    "SELECT c.id, l.person_id, c.si_code, c.group_code, c.payer_group, c.valid_from, c.valid_to, c.commune_id, "
-    "c.dob_year, c.dob_month, c.dob_day, c.sex FROM registry_card c "
-    "LEFT JOIN linkage_link l ON l.card_id = c.id"
-)
+_PERSON_COLUMNS = {"person_id": "id"}
+_CARD_COLUMNS = {"card_id": "id"}
+LINK_SCHEMA = {"card_id": pl.Int64, "person_id": pl.Int64}
+_LINKS_SQL = "SELECT card_id, person_id FROM linkage_link"
 _COMMUNES_SQL = (
-    "SELECT c.id, c.code, COALESCE(p.code, c.province_code) FROM geo_adminunit c "
+    "SELECT c.id AS commune_id, c.code AS commune_code, COALESCE(p.code, c.province_code) AS province_code "
+    "FROM geo_adminunit c "
     "LEFT JOIN geo_adminunit p ON p.id = c.parent_id WHERE c.level = 'commune'"
 )
-_VILLAGES_SQL = "SELECT id, code FROM geo_adminunit WHERE level = 'village'"
+_VILLAGES_SQL = "SELECT id AS village_id, code AS village_code FROM geo_adminunit WHERE level = 'village'"
 _UNIT_COMMUNES_SQL = (
-    "SELECT u.code, m.adminunit_id FROM campaign_agencyunit_communes m "
+    "SELECT u.code AS unit_code, m.adminunit_id AS commune_id FROM campaign_agencyunit_communes m "
     "JOIN campaign_agencyunit u ON u.id = m.agencyunit_id"
 )
 
@@ -53,7 +53,35 @@ def _literal(value) -> str:
     raise TypeError(f"unsupported literal {value!r}")
 
 
+def _select(table: str, schema: dict, renames: dict, where: str = "") -> str:
+    columns = ", ".join(f"{renames.get(name, name)} AS {name}" for name in schema)
+    return f"SELECT {columns} FROM {table}" + (f" WHERE {where}" if where else "")
+
+
+_UNIT, _ROW = "\x1f", "\n"
+
+
+def _sqlite_blob(sql: str, params: list, schema: dict) -> pl.DataFrame | None:
+    """The rows formatted by SQLite into one CSV-like blob; None if a value holds a separator."""
+    names = list(schema)
+    fmt = _UNIT.join(["%%s"] * len(names))  # %% because Django turns %s into SQLite's ?
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), CAST(group_concat(printf('{fmt}', {', '.join(names)}), char(10)) AS BLOB) "
+                       f"FROM ({sql}) AS q", params)
+        count, blob = cursor.fetchone()
+    if not count:
+        return pl.DataFrame(schema=schema)
+    try:
+        frame = pl.read_csv(blob, has_header=False, separator=_UNIT, quote_char=None, eol_char=_ROW,
+                            new_columns=names, schema_overrides=dict.fromkeys(names, pl.Utf8))
+    except pl.exceptions.PolarsError:
+        return None
+    return frame if frame.height == count and frame.width == len(names) else None
+
+
 def _query(sql: str, params: list, schema: dict) -> pl.DataFrame:
+    if connection.vendor == "sqlite" and (frame := _sqlite_blob(sql, params, schema)) is not None:
+        return frame.with_columns(_cast(name, dtype, frame.schema[name]) for name, dtype in schema.items())
     if connection.vendor == "postgresql":
         for value in params:
             sql = sql.replace("%s", _literal(value), 1)
@@ -83,18 +111,28 @@ def _cast(name: str, dtype, current) -> pl.Expr:
         return column.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
     if dtype == pl.Utf8:
         return column.cast(pl.Utf8).fill_null("")
+    if current in (pl.Utf8, pl.String):
+        return pl.when(column != "").then(column).cast(dtype)
     return column.cast(dtype)
 
 
-def persons_frame() -> pl.DataFrame:
-    return _query(_PERSONS_SQL, [], PERSON_SCHEMA)
+def persons_frame(*, households: bool = True) -> pl.DataFrame:
+    schema = PERSON_SCHEMA if households else {k: v for k, v in PERSON_SCHEMA.items() if k != "household_id"}
+    frame = _query(_select("registry_person", schema, _PERSON_COLUMNS), [], schema)
+    return frame if households else frame.with_columns(household_id=pl.lit(None, pl.Int64)).select(list(PERSON_SCHEMA))
 
 
-def cards_frame(*, dates: list[dt.date]) -> pl.DataFrame:
+def cards_frame(*, dates: list[dt.date], si_code: bool = True) -> pl.DataFrame:
     """Cards valid on any of the dates, with the person each is linked to (or null)."""
-    where = " OR ".join("(c.valid_from <= %s AND c.valid_to >= %s)" for _ in dates)
+    where = " OR ".join("(valid_from <= %s AND valid_to >= %s)" for _ in dates)
     params = [d for day in dates for d in (day, day)]
-    return _query(f"{_CARDS_SQL} WHERE {where}", params, CARD_SCHEMA)
+    schema = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id" and (si_code or k != "si_code")}
+    cards = _query(_select("registry_card", schema, _CARD_COLUMNS, where), params, schema)
+    links = _query(_LINKS_SQL, [], LINK_SCHEMA)
+    cards = cards.join(links, on="card_id", how="left")
+    if not si_code:
+        cards = cards.with_columns(si_code=pl.lit(""))
+    return cards.select(list(CARD_SCHEMA))
 
 
 def units_frames() -> dict[str, pl.DataFrame]:
@@ -105,6 +143,10 @@ def units_frames() -> dict[str, pl.DataFrame]:
     }
 
 
-def load_frames(*, dates: list[dt.date]) -> dict[str, pl.DataFrame]:
-    """Everything the engine needs for the given dates: persons, cards, communes, villages, unit_communes."""
-    return {"persons": persons_frame(), "cards": cards_frame(dates=dates), **units_frames()}
+def load_frames(*, dates: list[dt.date], lean: bool = False) -> dict[str, pl.DataFrame]:
+    """Everything the engine needs for the given dates: persons, cards, communes, villages, unit_communes.
+
+    lean: skip the columns the facts do not use (household_id, si_code come back null / empty).
+    """
+    return {"persons": persons_frame(households=not lean), "cards": cards_frame(dates=dates, si_code=not lean),
+            **units_frames()}

@@ -27,7 +27,7 @@ def coverage_compute(*, as_of: dt.date) -> dict:
     """Materialise CoverageFact for one date at every level and breakdown (replaces that date's facts)."""
     started = time.perf_counter()
     job = JobRun.objects.create(kind="coverage", params={"as_of": as_of.isoformat()})
-    data = frames.load_frames(dates=[as_of])
+    data = frames.load_frames(dates=[as_of], lean=True)
     loaded = time.perf_counter()
     facts = engine.facts_frame(data, as_of)
     facts = with_plans(facts, year=as_of.year)

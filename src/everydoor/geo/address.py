@@ -43,6 +43,7 @@ class _Legacy:
     ward: tuple[str, str, str]  # (province key, district key, ward code): the legacy unit
     district_key: str
     ward_prefix: str
+    form: str  # name_form of the ward's name: diacritics tell "Minh Quân" from "Minh Quán"
     commune_id: int
     is_default: bool
     province_code: str  # of today's commune
@@ -84,7 +85,7 @@ class CommuneResolver:
             self._districts[district_key].add(code)
             self._legacy[ward_key].append(_Legacy(
                 (province_key, district_key, ward_code), district_key, split_unit_prefix(ward)[0],
-                commune_id, is_default, code,
+                name_form(ward), commune_id, is_default, code,
             ))
 
     @classmethod
@@ -220,6 +221,9 @@ class CommuneResolver:
             rows = [r for r in rows if r.district_key in district_keys]
         if prefix in LEGACY_WARD_PREFIXES:  # "Thị trấn Lịch Hội Thượng" and "Xã Lịch Hội Thượng" shared a district
             rows = [r for r in rows if r.ward_prefix == prefix] or rows
+        if len({r.ward for r in rows}) > 1:  # two old wards that fold alike: the diacritics decide
+            form = name_form(text)
+            rows = [r for r in rows if r.form == form] or rows
         return self._choose(rows)
 
     def _island_district(self, text: str, wanted: set[str] | None) -> int | None:
