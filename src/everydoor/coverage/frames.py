@@ -3,13 +3,15 @@
 PostgreSQL: `COPY (SELECT ...) TO STDOUT` into Polars' CSV reader. SQLite: the database
 formats the rows itself (printf + group_concat into one blob, parsed by Polars' CSV reader),
 which avoids a Python object per value; if a value holds the separators, it falls back to
-fetchall. Cards are read without the join to links (an index lookup per card is the slowest
-part on SQLite): links are read by a plain scan and joined in Polars.
+fetchall. On SQLite, cards are read without the join to links (an index lookup per card is the
+slowest part there): links are read by a plain scan and joined in Polars; PostgreSQL joins itself.
+load_frames reads persons and cards on two connections at once when that is safe.
 The engine never sees the ORM; the same frames can be written to Parquet for Spark.
 """
 
 import datetime as dt
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 from django.db import connection
@@ -61,11 +63,11 @@ def _select(table: str, schema: dict, renames: dict, where: str = "") -> str:
 _UNIT, _ROW = "\x1f", "\n"
 
 
-def _sqlite_blob(sql: str, params: list, schema: dict) -> pl.DataFrame | None:
+def _sqlite_blob(conn, sql: str, params: list, schema: dict) -> pl.DataFrame | None:
     """The rows formatted by SQLite into one CSV-like blob; None if a value holds a separator."""
     names = list(schema)
     fmt = _UNIT.join(["%%s"] * len(names))  # %% because Django turns %s into SQLite's ?
-    with connection.cursor() as cursor:
+    with conn.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*), CAST(group_concat(printf('{fmt}', {', '.join(names)}), char(10)) AS BLOB) "
                        f"FROM ({sql}) AS q", params)
         count, blob = cursor.fetchone()
@@ -79,24 +81,25 @@ def _sqlite_blob(sql: str, params: list, schema: dict) -> pl.DataFrame | None:
     return frame if frame.height == count and frame.width == len(names) else None
 
 
-def _query(sql: str, params: list, schema: dict) -> pl.DataFrame:
-    if connection.vendor == "sqlite" and (frame := _sqlite_blob(sql, params, schema)) is not None:
+def _query(sql: str, params: list, schema: dict, conn=None) -> pl.DataFrame:
+    conn = conn or connection
+    if conn.vendor == "sqlite" and (frame := _sqlite_blob(conn, sql, params, schema)) is not None:
         return frame.with_columns(_cast(name, dtype, frame.schema[name]) for name, dtype in schema.items())
-    if connection.vendor == "postgresql":
+    if conn.vendor == "postgresql":
         for value in params:
             sql = sql.replace("%s", _literal(value), 1)
         buffer = io.BytesIO()
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+        with conn.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
             for block in copy:
                 buffer.write(block)
         buffer.seek(0)
         if buffer.getbuffer().nbytes == 0:
             return pl.DataFrame(schema=schema)
-        # Read as text, then cast: empty fields are NULL, dates are ISO.
+        # Numbers typed by the reader; text and dates read as text, then cast: empty fields are NULL.
         frame = pl.read_csv(buffer, has_header=False, new_columns=list(schema),
-                            schema_overrides=dict.fromkeys(schema, pl.Utf8))
+                            schema_overrides={k: v if v.is_integer() else pl.Utf8 for k, v in schema.items()})
     else:
-        with connection.cursor() as cursor:
+        with conn.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if not rows:
@@ -116,20 +119,28 @@ def _cast(name: str, dtype, current) -> pl.Expr:
     return column.cast(dtype)
 
 
-def persons_frame(*, households: bool = True) -> pl.DataFrame:
+def persons_frame(*, households: bool = True, conn=None) -> pl.DataFrame:
     schema = PERSON_SCHEMA if households else {k: v for k, v in PERSON_SCHEMA.items() if k != "household_id"}
-    frame = _query(_select("registry_person", schema, _PERSON_COLUMNS), [], schema)
+    frame = _query(_select("registry_person", schema, _PERSON_COLUMNS), [], schema, conn)
     return frame if households else frame.with_columns(household_id=pl.lit(None, pl.Int64)).select(list(PERSON_SCHEMA))
 
 
-def cards_frame(*, dates: list[dt.date], si_code: bool = True) -> pl.DataFrame:
+def cards_frame(*, dates: list[dt.date], si_code: bool = True, conn=None) -> pl.DataFrame:
     """Cards valid on any of the dates, with the person each is linked to (or null)."""
     where = " OR ".join("(valid_from <= %s AND valid_to >= %s)" for _ in dates)
     params = [d for day in dates for d in (day, day)]
-    schema = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id" and (si_code or k != "si_code")}
-    cards = _query(_select("registry_card", schema, _CARD_COLUMNS, where), params, schema)
-    links = _query(_LINKS_SQL, [], LINK_SCHEMA)
-    cards = cards.join(links, on="card_id", how="left")
+    conn = conn or connection
+    if conn.vendor == "postgresql":  # a hash join in the server is cheaper than shipping the links
+        schema = {k: v for k, v in CARD_SCHEMA.items() if si_code or k != "si_code"}
+        columns = ", ".join("l.person_id AS person_id" if k == "person_id" else f"c.{_CARD_COLUMNS.get(k, k)} AS {k}"
+                            for k in schema)
+        cards = _query(f"SELECT {columns} FROM registry_card c LEFT JOIN linkage_link l ON l.card_id = c.id "
+                       f"WHERE {where.replace('valid_', 'c.valid_')}", params, schema, conn)
+    else:
+        schema = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id" and (si_code or k != "si_code")}
+        cards = _query(_select("registry_card", schema, _CARD_COLUMNS, where), params, schema, conn)
+        links = _query(_LINKS_SQL, [], LINK_SCHEMA, conn)
+        cards = cards.join(links, on="card_id", how="left")
     if not si_code:
         cards = cards.with_columns(si_code=pl.lit(""))
     return cards.select(list(CARD_SCHEMA))
@@ -148,5 +159,33 @@ def load_frames(*, dates: list[dt.date], lean: bool = False) -> dict[str, pl.Dat
 
     lean: skip the columns the facts do not use (household_id, si_code come back null / empty).
     """
-    return {"persons": persons_frame(households=not lean), "cards": cards_frame(dates=dates, si_code=not lean),
-            **units_frames()}
+    persons, cards = _both(lambda conn: persons_frame(households=not lean, conn=conn),
+                           lambda conn: cards_frame(dates=dates, si_code=not lean, conn=conn))
+    return {"persons": persons, "cards": cards, **units_frames()}
+
+
+def _side_connection_usable() -> bool:
+    """A second connection sees the same rows only outside a transaction, and never for in-memory SQLite."""
+    if connection.in_atomic_block or connection.vendor not in ("sqlite", "postgresql"):
+        return False
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+
+
+def _both(first, second):
+    """first(conn) on a second connection in a thread while second(conn) runs on this one, when that is
+    safe (see _side_connection_usable); else one after the other. SQLite and psycopg release the GIL
+    while the database formats rows, so the two reads overlap."""
+    if not _side_connection_usable():
+        return first(connection), second(connection)
+
+    def work():
+        side = connection.copy()
+        try:
+            return first(side)
+        finally:
+            side.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(work)
+        other = second(connection)
+        return future.result(), other
