@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import polars as pl
+from _postgres import fresh_pg_database  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2025, 10, 31)
@@ -234,15 +235,6 @@ def scaling(sizes: list[int]) -> list[dict]:
         engine.facts_frame(data, AS_OF)
         out.append({"residents": n, "cards": data["cards"].height, "seconds": round(time.perf_counter() - started, 2)})
     return out
-
-
-def fresh_pg_database(pg_url: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(pg_url, autocommit=True) as con:
-        con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        con.execute(f"CREATE DATABASE {name}")
-    return pg_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def main() -> None:

@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _postgres import fresh_pg_database  # bench/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET = {"sqlite": 100_000, "postgresql": 250_000}
 
@@ -59,15 +61,6 @@ def bare_copy(pg_url: str, path: Path) -> dict:
         rows = con.execute("SELECT COUNT(*) FROM bench_bare").fetchall()[0][0]
         con.execute("DROP TABLE bench_bare")
     return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds)}
-
-
-def fresh_pg_database(pg_url: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(pg_url, autocommit=True) as con:
-        con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        con.execute(f"CREATE DATABASE {name}")
-    return pg_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def main() -> None:
