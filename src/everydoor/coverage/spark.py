@@ -1,6 +1,6 @@
 """The coverage aggregation as Spark SQL over Parquet extracts (national scale).
 
-The statement is engine.facts_sql, unchanged: the DuckDB and Spark paths give the same facts.
+The statement is engine.facts_sql in its Spark spelling: the DuckDB and Spark paths give the same facts.
 Spark runs in local mode here, bound to the loopback interface.
 """
 
@@ -43,7 +43,7 @@ def facts_spark(folder, day: dt.date, *, spark=None) -> pl.DataFrame:
         for name in TABLES:
             spark.read.parquet(str(folder / f"{name}.parquet")).createOrReplaceTempView(name)
         communes = pl.read_parquet(folder / "communes.parquet")
-        sql = engine.facts_sql(day, default_province=engine.default_province_code(communes))
+        sql = engine.facts_sql(day, default_province=engine.default_province_code(communes), dialect="spark")
         rows = spark.sql(sql).collect()
     finally:
         if own:
