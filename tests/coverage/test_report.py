@@ -18,19 +18,18 @@ def test_vietnamese_numbers_and_headline():
     summary = {"cards": 1475810, "plan_attainment": 93.42, "official_rate": 88.21, "change": -57418}
     change = {"parts": {"lapses": -40000, "reclassification": -20000, "new_enrolments": 2582}}
 
-    class Province:
-        level, name = "province", "Tỉnh Lào Cai"
-
     from everydoor.geo.models import AdminUnit
 
     area = AdminUnit(level="province", name="Tỉnh Lào Cai", code="15")
     text = headline(summary, change, area, dt.date(2025, 10, 31), "vi")
     assert text.startswith("Tính đến hết tháng 10/2025, toàn tỉnh có 1.475.810 người tham gia BHYT, đạt 93,42% "
                            "kế hoạch Bảo hiểm xã hội Việt Nam giao, tỷ lệ bao phủ 88,21% dân số; giảm 57.418 người "
-                           "so với cùng kỳ năm trước")
+                           "so với cùng kỳ năm trước, chủ yếu do thẻ hết hạn chưa gia hạn (40.000 người) và ")
     english = headline(summary, change, area, dt.date(2025, 10, 31), "en")
     assert english.startswith("By the end of October 2025, the whole province had 1,475,810 health insurance "
                               "participants, 93.42% of the plan")
+    assert english.endswith("57,418 fewer than a year before, mainly lapses (expired, not renewed) (40,000) and "
+                            "group reclassification (state support changed) (20,000).")
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "pdf", "md"])

@@ -71,30 +71,38 @@ def _area_phrase(area, lang: str) -> str:
     return area.name
 
 
+# The headline's clauses per language; {placeholders} are filled in by headline().
+HEADLINE = {
+    "vi": {"opening": "{as_of}, {area} có {cards} người tham gia BHYT",
+           "plan": ", đạt {attained} kế hoạch Bảo hiểm xã hội Việt Nam giao",
+           "rate": ", tỷ lệ bao phủ {rate} dân số",
+           "up": "; tăng {delta} người so với cùng kỳ năm trước",
+           "down": "; giảm {delta} người so với cùng kỳ năm trước",
+           "because": ", chủ yếu do ", "and": " và ", "loss": "{part} ({count} người)"},
+    "en": {"opening": "{as_of}, {area} had {cards} health insurance participants",
+           "plan": ", {attained} of the plan assigned by Viet Nam Social Security",
+           "rate": ", a coverage rate of {rate} of the population",
+           "up": "; {delta} more than a year before",
+           "down": "; {delta} fewer than a year before",
+           "because": ", mainly ", "and": " and ", "loss": "{part} ({count})"},
+}
+
+
 def headline(summary: dict, change: dict, area, as_of: dt.date, lang: str = "vi") -> str:
     """The opening sentence of every report, e.g. 'Tính đến hết tháng 10/2025, toàn tỉnh có …'."""
-    n, p = (lambda v: fmt_.number(v, lang)), (lambda v: fmt_.percent(v, lang))
+    n, p, words = (lambda v: fmt_.number(v, lang)), (lambda v: fmt_.percent(v, lang)), HEADLINE[lang]
     delta = summary["change"]
-    losses = sorted(((k, v) for k, v in change["parts"].items() if v < 0), key=lambda kv: kv[1])[:2]
-    if lang == "vi":
-        text = f"{fmt_.as_of_phrase(as_of, lang)}, {_area_phrase(area, lang)} có {n(summary['cards'])} người tham gia BHYT"
-        if summary["plan_attainment"] is not None:
-            text += f", đạt {p(summary['plan_attainment'])} kế hoạch Bảo hiểm xã hội Việt Nam giao"
-        text += f", tỷ lệ bao phủ {p(summary['official_rate'])} dân số"
-        if delta:
-            text += f"; {'tăng' if delta > 0 else 'giảm'} {n(abs(delta))} người so với cùng kỳ năm trước"
-        if delta < 0 and losses:
-            text += ", chủ yếu do " + " và ".join(
-                f"{PART_LABELS['vi'][k].lower()} ({n(-v)} người)" for k, v in losses)
-        return text + "."
-    text = f"{fmt_.as_of_phrase(as_of, lang)}, {_area_phrase(area, lang)} had {n(summary['cards'])} health insurance participants"
+    text = words["opening"].format(as_of=fmt_.as_of_phrase(as_of, lang), area=_area_phrase(area, lang),
+                                   cards=n(summary["cards"]))
     if summary["plan_attainment"] is not None:
-        text += f", {p(summary['plan_attainment'])} of the plan assigned by Viet Nam Social Security"
-    text += f", a coverage rate of {p(summary['official_rate'])} of the population"
+        text += words["plan"].format(attained=p(summary["plan_attainment"]))
+    text += words["rate"].format(rate=p(summary["official_rate"]))
     if delta:
-        text += f"; {n(abs(delta))} {'more' if delta > 0 else 'fewer'} than a year before"
+        text += words["up" if delta > 0 else "down"].format(delta=n(abs(delta)))
+    losses = sorted(((k, v) for k, v in change["parts"].items() if v < 0), key=lambda kv: kv[1])[:2]
     if delta < 0 and losses:
-        text += ", mainly " + " and ".join(f"{PART_LABELS['en'][k].lower()} ({n(-v)})" for k, v in losses)
+        text += words["because"] + words["and"].join(
+            words["loss"].format(part=PART_LABELS[lang][k].lower(), count=n(-v)) for k, v in losses)
     return text + "."
 
 
