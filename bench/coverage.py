@@ -1,6 +1,8 @@
 """Budget: coverage facts, all levels, one date, <= 10 s on SQLite and PostgreSQL at Lào Cai scale
 (1.67M residents, 1.5M cards) and <= 5x the baseline: one hand-written DuckDB query over Parquet of
-the same data (no database round trip), measured in the same run. Then the aggregation alone at
+the same data (no database round trip), measured in the same run. "cold" is the first run after the
+registers were written (it reads the database and makes the columnar copy, coverage/columnar.py);
+"warm" the runs after it (the copy is read). Then the aggregation alone at
 0.1M / 1M (/ 10M with --big) residents on synthetic frames.
 
     .venv/bin/python bench/coverage.py [--residents 1673064] [--pg postgres://postgres@127.0.0.1:5432/test]
@@ -205,10 +207,13 @@ def child(folder: Path, current: bool) -> None:
         started = time.perf_counter()
         load_database(data)
         result["load_db_s"] = round(time.perf_counter() - started, 1)
-    runs = [coverage_compute(as_of=AS_OF) for _ in range(2)]
-    best = min(runs, key=lambda r: r["duration_s"])
-    result.update({"seconds": best["duration_s"], "parts": best["seconds"], "facts": best["facts"],
-                   "persons": best["persons"], "cards_valid": best["cards_valid"]})
+    # First run: the registers as just written (the columnar copy is made from the database); then
+    # the runs a user gets afterwards (other dates, the report, a refresh) read the copy.
+    cold = coverage_compute(as_of=AS_OF)
+    warm = min((coverage_compute(as_of=AS_OF) for _ in range(2)), key=lambda r: r["duration_s"])
+    result.update({"cold": cold["duration_s"], "cold_parts": cold["seconds"], "seconds": warm["duration_s"],
+                   "parts": warm["seconds"], "facts": warm["facts"], "persons": warm["persons"],
+                   "cards_valid": warm["cards_valid"]})
     print(json.dumps(result))
 
 
@@ -218,10 +223,10 @@ def export_current(folder: Path) -> None:
     import django
 
     django.setup()
-    from everydoor.coverage import frames
+    from everydoor.coverage import columnar
     from everydoor.coverage.spark import extract_write
 
-    data = frames.load_frames(dates=[AS_OF])
+    data = columnar.load_frames(dates=[AS_OF])
     extract_write(data, folder)
 
 
@@ -273,15 +278,17 @@ def main() -> None:
                     sys.exit(out.stderr)
                 results[db] = json.loads(out.stdout.strip().splitlines()[-1])
         baseline = baseline_seconds(folder)
-    print(f"{'database':<11} {'residents':>10} {'valid cards':>11} {'facts':>7} {'seconds':>8} "
-          f"{'load/agg/write':>17} {'baseline s':>10} {'ratio':>6}")
+    print(f"{'database':<11} {'residents':>10} {'valid cards':>11} {'facts':>7} {'cold s':>7} {'warm s':>7} "
+          f"{'warm load/agg/write':>20} {'baseline s':>10} {'ratio':>6}")
     for db, r in results.items():
         ratio = r["seconds"] / baseline
-        verdict = "ok" if r["seconds"] <= BUDGET_S and ratio <= BUDGET_RATIO else "OVER"
+        verdict = "ok" if r["cold"] <= BUDGET_S and ratio <= BUDGET_RATIO else "OVER"
         parts = "/".join(f"{r['parts'][k]:.1f}" for k in ("load", "aggregate", "write"))
-        print(f"{db:<11} {r['persons']:>10,} {r['cards_valid']:>11,} {r['facts']:>7,} {r['seconds']:>8.2f} "
-              f"{parts:>17} {baseline:>10.2f} {ratio:>6.2f} {verdict}"
+        print(f"{db:<11} {r['persons']:>10,} {r['cards_valid']:>11,} {r['facts']:>7,} {r['cold']:>7.2f} "
+              f"{r['seconds']:>7.2f} {parts:>20} {baseline:>10.2f} {ratio:>6.2f} {verdict}"
               + (f"  (db load {r['load_db_s']} s)" if "load_db_s" in r else ""))
+    print(f"budget: cold (database read, columnar copy made) <= {BUDGET_S:.0f} s; "
+          f"warm (copy reused) <= {BUDGET_RATIO:.0f}x the baseline")
     sizes = [100_000, 1_000_000] + ([10_000_000] if args.big else [])
     print("\naggregation alone (DuckDB over frames), synthetic residents:")
     for s in scaling(sizes):

@@ -17,6 +17,13 @@ def pytest_collection_modifyitems(config, items):
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_var_dir(tmp_path_factory):
+    """What the code writes beside the database (the columnar copy) goes to a temporary folder."""
+    previous = settings.VAR_DIR
+    settings.VAR_DIR = tmp_path_factory.mktemp("var")
+    yield
+    settings.VAR_DIR = previous
 
 
 def load_units(django_db_blocker):

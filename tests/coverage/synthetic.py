@@ -1,4 +1,4 @@
-"""Random register frames (no database) in the shape frames.load_frames returns."""
+"""Random register frames (no database) in the shape columnar.load_frames returns."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""Shared records: long-running jobs."""
+"""Shared records: long-running jobs, versions of derived data."""
 
 from django.db import models
 
@@ -14,3 +14,16 @@ class JobRun(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_s = models.FloatField(null=True, blank=True)
+
+
+class DataVersion(models.Model):
+    """A random token replaced by every write to a group of tables, in the writer's transaction.
+
+    Derived copies (the columnar copy of the registers that coverage reads) are keyed by the token:
+    a changed token means a stale copy. Random, not a counter, so a rolled-back or flushed database
+    can never meet a copy made from other data.
+    """
+
+    name = models.CharField(max_length=30, primary_key=True)
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)

@@ -12,7 +12,7 @@ import polars as pl
 
 from everydoor.campaign.models import AgencyUnit
 from everydoor.core.errors import ErrorCode, EverydoorError
-from everydoor.coverage import frames as frames_mod
+from everydoor.coverage import columnar
 from everydoor.coverage.engine import _lit, resident_condition
 from everydoor.geo.models import AdminUnit
 
@@ -171,7 +171,7 @@ def change_explain(*, area: AdminUnit | AgencyUnit, date_from: dt.date, date_to:
     """{"area", "from", "to", "total", "parts"} for valid cards, plus the same for insured residents."""
     if date_to <= date_from:
         raise EverydoorError(ErrorCode.INVALID_INPUT, f"--to ({date_to}) must be after --from ({date_from})")
-    data = frames_mod.load_frames(dates=[date_from, date_to])
+    data = columnar.load_frames(dates=[date_from, date_to])
     result = change_frames(data, date_from, date_to, **area_scope(area))
     cards = result["cards"]
     return {"area": area.name, "from": date_from.isoformat(), "to": date_to.isoformat(),

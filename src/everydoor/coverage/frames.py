@@ -5,7 +5,8 @@ formats the rows itself (printf + group_concat into one blob, parsed by Polars' 
 which avoids a Python object per value; if a value holds the separators, it falls back to
 fetchall. On SQLite, cards are read without the join to links (an index lookup per card is the
 slowest part there): links are read by a plain scan and joined in Polars; PostgreSQL joins itself.
-load_frames reads persons and cards on two connections at once when that is safe.
+registers_frames reads persons and cards on two connections at once when that is safe;
+columnar.py keeps a Parquet copy of them per version of the registers.
 The engine never sees the ORM; the same frames can be written to Parquet for Spark.
 """
 
@@ -119,31 +120,32 @@ def _cast(name: str, dtype, current) -> pl.Expr:
     return column.cast(dtype)
 
 
-def persons_frame(*, households: bool = True, conn=None) -> pl.DataFrame:
-    schema = PERSON_SCHEMA if households else {k: v for k, v in PERSON_SCHEMA.items() if k != "household_id"}
-    frame = _query(_select("registry_person", schema, _PERSON_COLUMNS), [], schema, conn)
-    return frame if households else frame.with_columns(household_id=pl.lit(None, pl.Int64)).select(list(PERSON_SCHEMA))
+def persons_frame(*, conn=None) -> pl.DataFrame:
+    return _query(_select("registry_person", PERSON_SCHEMA, _PERSON_COLUMNS), [], PERSON_SCHEMA, conn)
 
 
-def cards_frame(*, dates: list[dt.date], si_code: bool = True, conn=None) -> pl.DataFrame:
-    """Cards valid on any of the dates, with the person each is linked to (or null)."""
-    where = " OR ".join("(valid_from <= %s AND valid_to >= %s)" for _ in dates)
-    params = [d for day in dates for d in (day, day)]
+def cards_frame(*, dates: list[dt.date] | None, conn=None) -> pl.DataFrame:
+    """Cards valid on any of the dates (every card if dates is None), with the person each is linked to."""
+    where = " OR ".join("(valid_from <= %s AND valid_to >= %s)" for _ in dates or [])
+    params = [d for day in dates or [] for d in (day, day)]
     conn = conn or connection
     if conn.vendor == "postgresql":  # a hash join in the server is cheaper than shipping the links
-        schema = {k: v for k, v in CARD_SCHEMA.items() if si_code or k != "si_code"}
+        schema = CARD_SCHEMA
         columns = ", ".join("l.person_id AS person_id" if k == "person_id" else f"c.{_CARD_COLUMNS.get(k, k)} AS {k}"
                             for k in schema)
-        cards = _query(f"SELECT {columns} FROM registry_card c LEFT JOIN linkage_link l ON l.card_id = c.id "
-                       f"WHERE {where.replace('valid_', 'c.valid_')}", params, schema, conn)
+        cards = _query(f"SELECT {columns} FROM registry_card c LEFT JOIN linkage_link l ON l.card_id = c.id"
+                       + (f" WHERE {where.replace('valid_', 'c.valid_')}" if where else ""), params, schema, conn)
     else:
-        schema = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id" and (si_code or k != "si_code")}
+        schema = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id"}
         cards = _query(_select("registry_card", schema, _CARD_COLUMNS, where), params, schema, conn)
         links = _query(_LINKS_SQL, [], LINK_SCHEMA, conn)
         cards = cards.join(links, on="card_id", how="left")
-    if not si_code:
-        cards = cards.with_columns(si_code=pl.lit(""))
     return cards.select(list(CARD_SCHEMA))
+
+
+def valid_on(cards: pl.DataFrame, dates: list[dt.date]) -> pl.DataFrame:
+    """The cards valid on any of the dates."""
+    return cards.filter(pl.any_horizontal((pl.col("valid_from") <= d) & (pl.col("valid_to") >= d) for d in dates))
 
 
 def units_frames() -> dict[str, pl.DataFrame]:
@@ -154,14 +156,10 @@ def units_frames() -> dict[str, pl.DataFrame]:
     }
 
 
-def load_frames(*, dates: list[dt.date], lean: bool = False) -> dict[str, pl.DataFrame]:
-    """Everything the engine needs for the given dates: persons, cards, communes, villages, unit_communes.
-
-    lean: skip the columns the facts do not use (household_id, si_code come back null / empty).
-    """
-    persons, cards = _both(lambda conn: persons_frame(households=not lean, conn=conn),
-                           lambda conn: cards_frame(dates=dates, si_code=not lean, conn=conn))
-    return {"persons": persons, "cards": cards, **units_frames()}
+def registers_frames() -> dict[str, pl.DataFrame]:
+    """persons and every card, read on two connections at once when that is safe."""
+    persons, cards = _both(lambda conn: persons_frame(conn=conn), lambda conn: cards_frame(dates=None, conn=conn))
+    return {"persons": persons, "cards": cards}
 
 
 def _side_connection_usable() -> bool:

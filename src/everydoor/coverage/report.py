@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from everydoor.accounts.services import audit_record
 from everydoor.campaign.models import AgencyUnit
 from everydoor.core.errors import ErrorCode, EverydoorError
-from everydoor.coverage import charts, frames
+from everydoor.coverage import charts, columnar
 from everydoor.coverage import formatting as fmt_
 from everydoor.coverage.change import area_scope, cards_on_dates, change_frames
 from everydoor.coverage.selectors import (
@@ -112,7 +112,7 @@ def report_data(*, as_of: dt.date, area, lang: str = "vi") -> dict:
     summary = coverage_for_area(area, as_of)
     before = year_before(as_of)
     dates = sorted(set(fmt_.month_ends(as_of, 13)) | {before, as_of})
-    data = frames.load_frames(dates=dates)
+    data = columnar.load_frames(dates=dates)
     scope = area_scope(area)
     change = change_frames(data, before, as_of, **scope)["cards"]
     trend = cards_on_dates(data, dates, **scope)

@@ -159,9 +159,9 @@ def lagging_areas(area: Area, as_of: dt.date, *, level: str = "commune", limit: 
 
 def household_coverage(commune: AdminUnit, as_of: dt.date) -> list[dict]:
     """Residents and insured residents per household of a commune, computed on demand (not materialised)."""
-    from everydoor.coverage import engine, frames
+    from everydoor.coverage import columnar, engine
 
-    data = frames.load_frames(dates=[as_of])
+    data = columnar.load_frames(dates=[as_of])
     facts = engine.facts_frame(data, as_of, households=True)
     ids = set(AdminUnit.objects.filter(pk=commune.pk).values_list("pk", flat=True))
     from everydoor.registry.models import Household

@@ -15,7 +15,7 @@ from everydoor.campaign.models import AgencyUnit
 from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.core.models import JobRun
 from everydoor.core.text import unit_key
-from everydoor.coverage import engine, frames
+from everydoor.coverage import columnar, engine
 from everydoor.coverage.models import CoverageFact, Plan
 from everydoor.geo.models import AdminUnit
 
@@ -27,7 +27,7 @@ def coverage_compute(*, as_of: dt.date) -> dict:
     """Materialise CoverageFact for one date at every level and breakdown (replaces that date's facts)."""
     started = time.perf_counter()
     job = JobRun.objects.create(kind="coverage", params={"as_of": as_of.isoformat()})
-    data = frames.load_frames(dates=[as_of], lean=True)
+    data = columnar.load_frames(dates=[as_of])
     loaded = time.perf_counter()
     facts = engine.facts_frame(data, as_of)
     facts = with_plans(facts, year=as_of.year)

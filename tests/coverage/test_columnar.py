@@ -1,0 +1,79 @@
+"""The columnar copy of the registers is reused while they are unchanged and never read once stale."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from everydoor.coverage import columnar
+from everydoor.coverage.services import coverage_compute
+from everydoor.linkage.models import Link
+from everydoor.registry.models import Card, ImportBatch, Person
+from tests import factories as f
+from tests.coverage.conftest import AS_OF
+from tests.coverage.test_engine import fact
+
+
+@pytest.fixture
+def var(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return tmp_path / "columnar"
+
+
+def copies(var) -> list[str]:
+    return sorted(p.name for p in var.iterdir() if not p.name.startswith("."))
+
+
+def test_copy_made_once_and_matches_the_database(world, var):
+    first = columnar.load_frames(dates=[AS_OF])
+    assert len(copies(var)) == 1
+    second = columnar.load_frames(dates=[AS_OF])
+    assert len(copies(var)) == 1
+    assert first["persons"].equals(second["persons"]) and first["cards"].equals(second["cards"])
+    assert first["persons"].height == Person.objects.count()
+    valid = Card.objects.filter(valid_from__lte=AS_OF, valid_to__gte=AS_OF)
+    assert sorted(first["cards"]["card_id"].to_list()) == sorted(valid.values_list("id", flat=True))
+    linked = dict(Link.objects.filter(card__in=valid).values_list("card_id", "person_id"))
+    got = {c: p for c, p in first["cards"].select("card_id", "person_id").iter_rows() if p is not None}
+    assert got == linked
+
+
+def test_orm_edit_makes_the_copy_stale(world, var):
+    columnar.load_frames(dates=[AS_OF])
+    person = Person.objects.filter(status="resident", status_date__isnull=True, dob__lt=AS_OF).first()
+    person.status, person.status_date = "deceased", dt.date(2025, 1, 1)
+    person.save()
+    persons = columnar.load_frames(dates=[AS_OF])["persons"]
+    assert persons.filter(person_id=person.id)["status"].to_list() == ["deceased"]
+    assert len(copies(var)) == 2
+
+
+def test_bulk_write_with_its_batch_makes_the_copy_stale(world, var):
+    """Imports write with SQL, not the ORM: the batch they save in the same transaction stands for them."""
+    commune = world["communes"][0]
+    before = coverage_compute(as_of=AS_OF)
+    residents = fact(AS_OF, "commune", commune.code).residents
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE registry_person SET status = 'moved_out', status_date = %s "
+                       "WHERE commune_id = %s AND status = 'resident'", [dt.date(2025, 1, 1), commune.id])
+    f.batch()  # the import's ImportBatch, saved in its transaction
+    after = coverage_compute(as_of=AS_OF)
+    assert fact(AS_OF, "commune", commune.code).residents == 0 < residents
+    assert after["persons"] == before["persons"]
+
+
+def test_link_removed_by_a_review_makes_the_copy_stale(world, var):
+    columnar.load_frames(dates=[AS_OF])
+    link = Link.objects.filter(card__valid_from__lte=AS_OF, card__valid_to__gte=AS_OF).first()
+    Link.objects.filter(pk=link.pk).delete()
+    cards = columnar.load_frames(dates=[AS_OF])["cards"]
+    assert cards.filter(card_id=link.card_id)["person_id"].to_list() == [None]
+
+
+def test_new_rows_without_signals_change_the_version(world, var):
+    """bulk_create sends no signal; the highest ids are part of the version."""
+    key = columnar.version_key()
+    Person.objects.bulk_create([Person(record_key="bulk-1", full_name="Lò Văn Bình", name_key="lo van binh",
+                                       dob_year=1990, commune=world["communes"][0],
+                                       batch=ImportBatch.objects.first())])
+    assert columnar.version_key() != key
