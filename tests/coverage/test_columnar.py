@@ -77,3 +77,24 @@ def test_new_rows_without_signals_change_the_version(world, var):
                                        dob_year=1990, commune=world["communes"][0],
                                        batch=ImportBatch.objects.first())])
     assert columnar.version_key() != key
+
+
+def test_figures_follow_the_registers_and_plans(world, var):
+    """A read after an import, a link or a new plan recomputes the date's facts; an unchanged read does not."""
+    from everydoor.core.models import JobRun
+    from everydoor.coverage.selectors import coverage_for_area
+    from everydoor.coverage.services import plan_set
+
+    province = world["province"]
+    first = coverage_for_area(province, AS_OF)
+    jobs = JobRun.objects.filter(kind="coverage").count()
+    assert coverage_for_area(province, AS_OF) == first
+    assert JobRun.objects.filter(kind="coverage").count() == jobs
+    holder = Person.objects.filter(status="resident", status_date__isnull=True, dob__lt=AS_OF).exclude(
+        links__card__valid_from__lte=AS_OF, links__card__valid_to__gte=AS_OF).first()
+    card = f.card(valid_from=dt.date(2025, 1, 1), valid_to=dt.date(2025, 12, 31), com=holder.commune)
+    Link.objects.create(card=card, person=holder, method="manual")
+    second = coverage_for_area(province, AS_OF)
+    assert (second["cards"], second["insured_residents"]) == (first["cards"] + 1, first["insured_residents"] + 1)
+    plan_set(area=province, year=2025, cards=second["cards"] * 2, actor="test")
+    assert coverage_for_area(province, AS_OF)["plan_attainment"] == 50.0

@@ -4,6 +4,7 @@ import datetime as dt
 
 from everydoor.campaign.models import AgencyUnit
 from everydoor.core.errors import ErrorCode, EverydoorError
+from everydoor.core.models import JobRun
 from everydoor.coverage.models import CoverageFact
 from everydoor.geo.models import AdminUnit
 
@@ -42,10 +43,14 @@ def year_before(day: dt.date) -> dt.date:
 
 
 def facts_ensure(as_of: dt.date) -> None:
-    """Compute a date's facts on demand when none exist yet."""
-    if not CoverageFact.objects.filter(as_of=as_of).exists():
-        from everydoor.coverage.services import coverage_compute
+    """Compute a date's facts on demand: when there are none, or the registers, plans or agency units
+    changed since they were computed (an import, a link run, a review, a new plan)."""
+    from everydoor.coverage.services import coverage_compute, facts_version
 
+    last = (JobRun.objects.filter(kind="coverage", status="done", params__as_of=as_of.isoformat())
+            .order_by("-id").values_list("params", flat=True).first())
+    if (last is None or last.get("version") != facts_version()
+            or not CoverageFact.objects.filter(as_of=as_of).exists()):
         coverage_compute(as_of=as_of)
 
 

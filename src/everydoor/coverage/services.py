@@ -26,7 +26,7 @@ _WRITE_COLUMNS = ("as_of", "level", "area_code", "dimension", "value", *engine.M
 def coverage_compute(*, as_of: dt.date) -> dict:
     """Materialise CoverageFact for one date at every level and breakdown (replaces that date's facts)."""
     started = time.perf_counter()
-    job = JobRun.objects.create(kind="coverage", params={"as_of": as_of.isoformat()})
+    job = JobRun.objects.create(kind="coverage", params={"as_of": as_of.isoformat(), "version": facts_version()})
     data = columnar.load_frames(dates=[as_of])
     loaded = time.perf_counter()
     facts = engine.facts_frame(data, as_of)
@@ -40,6 +40,16 @@ def coverage_compute(*, as_of: dt.date) -> dict:
     JobRun.objects.filter(pk=job.pk).update(status="done", counts={**counts, "seconds": seconds},
                                             finished_at=timezone.now(), duration_s=finished - started)
     return {"as_of": as_of.isoformat(), **counts, "seconds": seconds, "duration_s": round(finished - started, 3)}
+
+
+def facts_version() -> str:
+    """What a date's facts are computed from: the registers' version, the plans and the agency units."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (SELECT COUNT(*) FROM coverage_plan), (SELECT MAX(updated_at) FROM coverage_plan), "
+                       "(SELECT COUNT(*) FROM campaign_agencyunit_communes), "
+                       "(SELECT MAX(id) FROM campaign_agencyunit_communes)")
+        small = cursor.fetchall()[0]
+    return f"{columnar.version_key()}|{small}"
 
 
 def with_plans(facts: pl.DataFrame, *, year: int) -> pl.DataFrame:
