@@ -3,15 +3,18 @@
 import polars as pl
 
 from everydoor.pipeline.checks import (
+    ID_ERROR,
     Check,
     Flag,
     flags_column,
     id_contradiction_flags,
     quarantine_frame,
+    with_card_number_checks,
+    with_personal_id_checks,
 )
 from everydoor.pipeline.columns import CARD_COLUMNS
 from everydoor.pipeline.readers import ROW
-from everydoor.pipeline.values import folded, sex_code, with_date
+from everydoor.pipeline.values import folded, sex_code, with_date, with_values
 from everydoor.rules import identifiers_polars as ids
 from everydoor.rules import law
 
@@ -19,23 +22,21 @@ from everydoor.rules import law
 def validate_cards(frame: pl.DataFrame, *, file_name: str,
                    commune_ids: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Returns (rows to load, quarantine). `commune_ids` is the resolved commune per row (null if none)."""
-    frame = frame.with_columns(pl.col("card_number").str.to_uppercase(), pl.col("group_code").str.to_uppercase())
+    frame = frame.with_columns(pl.col("card_number").str.to_uppercase(), pl.col("group_code").str.to_uppercase(),
+                               commune_ids.alias("commune_id"))
     for column, partial in (("date_of_birth", True), ("valid_from", False), ("valid_to", False)):
         frame = with_date(frame, column, partial=partial)
-    parts = ids.card_number_parts("card_number").struct
-    frame = frame.with_columns(
-        commune_ids.alias("commune_id"),
-        sex_code("sex").alias("sex_code"),
-        folded("full_name").alias("name_key"),
-        parts.field("group_code").alias("card_group"), parts.field("benefit_level").cast(pl.Int16).alias("card_level"),
-        parts.field("si_code").alias("card_si"),
-        pl.col("benefit_level").cast(pl.Int16, strict=False).alias("level_value"),
-    )
+    frame = with_card_number_checks(frame, "card_number")
+    frame = with_values(frame, "sex", sex_code=sex_code("sex"))
+    frame = with_values(frame, "full_name", name_key=folded("full_name"))
+    frame = frame.lazy().with_columns(ids.si_code_error("si_code").alias("si_code_error"),
+                                      pl.col("benefit_level").cast(pl.Int16, strict=False).alias("level_value")).collect()
+    frame = with_personal_id_checks(frame, "personal_id", "sex_code", "date_of_birth_y")
     checks = [
         Check("card_number", pl.when(pl.col("card_number").is_null() & pl.col("si_code").is_null())
-              .then(pl.lit("required")).otherwise(ids.card_number_error("card_number"))),
-        Check("si_code", ids.si_code_error("si_code")),
-        Check("personal_id", ids.personal_id_errors("personal_id")),
+              .then(pl.lit("required")).otherwise(pl.col("card_number_error"))),
+        Check("si_code", pl.col("si_code_error")),
+        Check("personal_id", pl.col(ID_ERROR)),
         Check("full_name", pl.when(pl.col("full_name").is_null()).then(pl.lit("required"))),
         Check("date_of_birth", pl.col("date_of_birth_error")),
         Check("valid_from", pl.when(pl.col("valid_from").is_null()).then(pl.lit("required"))
@@ -67,14 +68,14 @@ def validate_cards(frame: pl.DataFrame, *, file_name: str,
              & (pl.col("card_level") != pl.col("level_value"))),
         Flag("unknown_group", pl.col("group").is_not_null() & ~pl.col("group").is_in(list(law.known_group_codes()))),
         Flag("level_group_mismatch", ids.card_level_mismatch("group", "level", "valid_from_date").is_not_null()),
-        *id_contradiction_flags("personal_id", "sex_code", "date_of_birth_y"),
+        *id_contradiction_flags(),
         Flag("commune_unresolved", pl.col("commune_id").is_null() & pl.col("address").is_not_null()),
     ]
-    good = good.with_columns(
+    good = good.lazy().with_columns(
         pl.concat_str(pl.coalesce("card_number", "si_code"), pl.lit("|"),
                       pl.col("valid_from_date").dt.strftime("%Y-%m-%d")).alias("record_key"),
         pl.col("group").replace_strict(law.law().group_payer, default="").alias("payer_group"),
         flags_column(flags).alias("flags"),
         pl.struct(list(CARD_COLUMNS)).struct.json_encode().alias("raw"),
-    )
+    ).collect()
     return good, quarantine

@@ -25,17 +25,21 @@ class Flag:
 def quarantine_frame(frame: pl.DataFrame, checks: list[Check], file_name: str,
                      raw_columns: list[str]) -> pl.DataFrame:
     """One row per (row, field) that failed a hard check: file, row, field, reason, message, raw JSON."""
+    # One pass computes every reason; only the (few) failing rows are then taken apart per check.
+    reasons = frame.lazy().select(ROW, *(c.reason.cast(pl.String).alias(f"_reason{i}") for i, c in enumerate(checks)))
+    failing = reasons.filter(pl.any_horizontal(pl.all().exclude(ROW).is_not_null())).collect()
+    rows = frame.join(failing, on=ROW, how="semi")
     parts = []
-    for check in checks:
-        bad = frame.select(ROW, check.reason.alias("reason"), pl.col(check.field).alias("value")
-                           ).filter(pl.col("reason").is_not_null())
+    for i, check in enumerate(checks):
+        bad = failing.join(rows.select(ROW, pl.col(check.field).alias("value")), on=ROW).select(
+            ROW, pl.col(f"_reason{i}").alias("reason"), "value").filter(pl.col("reason").is_not_null())
         if bad.height:
             parts.append(bad.with_columns(pl.lit(check.field).alias("field")))
     if not parts:
         return pl.DataFrame(schema={ROW: pl.UInt32, "field": pl.String, "reason": pl.String,
                                     "message": pl.String, "raw": pl.String, "file_name": pl.String})
     bad = pl.concat(parts)
-    raw = frame.join(bad.select(ROW).unique(), on=ROW, how="semi").select(
+    raw = rows.select(
         ROW, pl.struct(raw_columns).struct.json_encode().alias("raw"))  # only the rejected rows
     bad = bad.join(raw, on=ROW, how="left")
     return bad.select(
@@ -55,8 +59,49 @@ def flags_column(flags: list[Flag]) -> pl.Expr:
                          ignore_nulls=True).fill_null("")
 
 
-def id_contradiction_flags(id_column: str, sex_column: str, year_column: str) -> list[Flag]:
-    """A well-formed personal ID whose sex or birth-year digits disagree with the record."""
-    found = identifiers_polars.personal_id_contradiction(id_column, sex_column, year_column)
+ID_ERROR = "personal_id_error"
+ID_CONTRADICTION = "personal_id_contradiction"
+
+
+def with_personal_id_checks(frame: pl.DataFrame, id_column: str, sex_column: str, year_column: str) -> pl.DataFrame:
+    """Adds the ID's structural error and its contradiction with sex/birth year.
+
+    IDs are nearly all distinct, so row by row; lazily, so the shared sub-expressions run once.
+    """
+    return frame.lazy().with_columns(
+        identifiers_polars.personal_id_errors(id_column).alias(ID_ERROR),
+        identifiers_polars.personal_id_contradiction(id_column, sex_column, year_column).alias(ID_CONTRADICTION),
+    ).collect()
+
+
+def with_card_number_checks(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Adds <column>_error and the card's group, level and SI code (null unless well formed).
+
+    Most numbers are well formed: one pattern of all the pieces tells them apart cheaply, and
+    the piece-by-piece reasons are worked out for the others only.
+    """
+    pieces = identifiers.CARD_PIECES  # fixed-width pieces, in order: their patterns concatenate
+    shape = "^" + "".join(pattern for _, pattern, _ in pieces) + "$"
+    text = pl.col(column).str.strip_chars(identifiers.STRIP_CHARS)
+    frame = frame.lazy().with_columns(text.str.contains(shape).fill_null(False).alias("_well_formed")).collect()
+    suspects = frame.filter(~pl.col("_well_formed") & pl.col(column).is_not_null()).select(column).unique()
+    suspects = suspects.with_columns(identifiers_polars.card_number_error(column).alias(f"{column}_error"))
+    error = frame.select(column).join(suspects, on=column, how="left", maintain_order="left")[f"{column}_error"]
+
+    def piece(index: int) -> pl.Expr:
+        (start, end), _, _ = pieces[index]
+        return pl.when(pl.col("_well_formed")).then(text.str.slice(start, end - start).str.to_uppercase())
+
+    return frame.lazy().with_columns(
+        error, piece(0).alias("card_group"), piece(1).cast(pl.Int16).alias("card_level"), piece(3).alias("card_si"),
+    ).drop("_well_formed").collect()
+
+
+def id_contradiction_flags() -> list[Flag]:
+    """A well-formed personal ID whose sex or birth-year digits disagree with the record.
+
+    Reads the columns with_personal_id_checks() added.
+    """
+    found = pl.col(ID_CONTRADICTION)
     return [Flag("id_sex_mismatch", found == identifiers.SEX_MISMATCH),
             Flag("id_birth_year_mismatch", found == identifiers.BIRTH_YEAR_MISMATCH)]

@@ -42,13 +42,20 @@ def stage(cursor, frame: pl.DataFrame, table: str, *, index_on: tuple[str, ...] 
     cursor.execute(f"DROP TABLE IF EXISTS {table}")
     columns = ", ".join(f"{name} {_sql_type(dtype)}" for name, dtype in frame.schema.items())
     cursor.execute(f"CREATE TEMPORARY TABLE {table} ({columns})" + (" ON COMMIT DROP" if is_postgres() else ""))
+    insert_rows(cursor, frame, table)
+    for column in index_on:
+        cursor.execute(f"CREATE INDEX {table}_{column} ON {table} ({column})")
+    cursor.execute(f"ANALYZE {table}")
+
+
+def insert_rows(cursor, frame: pl.DataFrame, table: str) -> None:
+    """Append the frame's rows to a table whose columns it names (COPY, or batched inserts)."""
+    if frame.height == 0:
+        return
     if is_postgres():
         _copy(cursor, frame, table)
     else:
         _insert_batches(cursor, frame, table)
-    for column in index_on:
-        cursor.execute(f"CREATE INDEX {table}_{column} ON {table} ({column})")
-    cursor.execute(f"ANALYZE {table}")
 
 
 def _copy(cursor, frame: pl.DataFrame, table: str) -> None:
@@ -71,11 +78,29 @@ def _insert_batches(cursor, frame: pl.DataFrame, table: str) -> None:
         raw.executemany(sql, text.slice(offset, BATCH_ROWS).rows())
 
 
-def fetch_frame(cursor, sql: str, params=()) -> pl.DataFrame:
-    """A query's result as a frame (small results: counts, ids)."""
+def fetch_frame(cursor, sql: str, params=(), *, schema: dict[str, pl.DataType] | None = None) -> pl.DataFrame:
+    """A query's result as a frame; with a schema, large results come fast (COPY TO on PostgreSQL)."""
+    if schema is not None and is_postgres():
+        query = cursor.mogrify(sql, params) if params else sql
+        buffer = io.BytesIO()
+        with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+            for block in copy:
+                buffer.write(block)
+        if buffer.tell() == 0:
+            return pl.DataFrame(schema=schema)
+        buffer.seek(0)
+        text = {name: pl.String for name in schema}  # booleans come as t/f: parsed below
+        frame = pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema_overrides=text)
+        return frame.with_columns(
+            (pl.col(n) == "t") if t == pl.Boolean else pl.col(n).cast(t) for n, t in schema.items())
     cursor.execute(sql, params)
     names = [d[0] for d in cursor.description]
-    return pl.DataFrame(cursor.fetchall(), schema=names, orient="row")
+    frame = pl.DataFrame(cursor.fetchall(), schema=names, orient="row")
+    if schema is None:
+        return frame
+    if frame.height == 0:
+        return pl.DataFrame(schema=schema)
+    return frame.with_columns(pl.col(n).cast(t) for n, t in schema.items())
 
 
 @contextlib.contextmanager
@@ -89,16 +114,28 @@ def indexes_deferred(cursor, table: str, *, defer: bool):
     if not defer:
         yield
         return
+    foreign_keys = []
     if is_postgres():
         cursor.execute("""
             SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s
             AND indexname NOT IN (SELECT conname FROM pg_constraint)""", [table])
+        indexes = cursor.fetchall()
+        # Deferred foreign keys queue one check per inserted row until commit (and forbid CREATE
+        # INDEX meanwhile); added back after the insert, each is checked by one query over the table.
+        cursor.execute("""
+            SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE conrelid = %s::regclass AND contype = 'f'""", [table])
+        foreign_keys = cursor.fetchall()
     else:
         cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
                        "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'", [table])
-    indexes = cursor.fetchall()
+        indexes = cursor.fetchall()
+    for name, _ in foreign_keys:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
     yield
     for _, sql in indexes:
         cursor.execute(sql)
+    for name, definition in foreign_keys:
+        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')

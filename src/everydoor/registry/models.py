@@ -92,6 +92,8 @@ class Person(models.Model):
     present = models.BooleanField(default=True)
     flags = models.CharField(max_length=200, blank=True)  # comma-separated data-quality flags
     batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False)  # last seen in
+    # Hash of the fields as last imported: a newer extract stages only the records whose hash differs.
+    row_hash = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["commune", "status"])]
@@ -145,6 +147,7 @@ class Card(models.Model):
     flags = models.CharField(max_length=200, blank=True)
     raw = models.TextField(blank=True)  # the fields as received, JSON
     batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False)
+    row_hash = models.BigIntegerField(null=True, blank=True)  # as on Person
 
     class Meta:
         indexes = [models.Index(fields=["commune", "valid_from", "valid_to"])]

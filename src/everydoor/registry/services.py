@@ -18,7 +18,6 @@ from everydoor.geo.address import CommuneResolver
 from everydoor.geo.models import AdminUnit
 from everydoor.geo.selectors import area_resolve, communes_in
 from everydoor.geo.services import village_get_or_create_bulk
-from everydoor.pipeline import loaders
 from everydoor.pipeline.cards import validate_cards
 from everydoor.pipeline.columns import (
     CARD_COLUMNS,
@@ -209,20 +208,20 @@ def _load_population(cursor, good: pl.DataFrame, batch: ImportBatch, scope_ids: 
                   .group_by("household_id", maintain_order=True)
                   .agg(pl.col("commune_id").first(), pl.col("village_id").first())
                   .rename({"household_id": "code"}))
-    loaders.stage(cursor, households, "stage_households")
-    merge.households_merge(cursor)
+    household_ids = merge.households_merge(cursor, households)
     progress("residents", 0.7)
-    persons = good.select(
+    persons = good.join(household_ids, left_on="household_id", right_on="code", how="left",
+                        maintain_order="left", suffix="_db").select(
         "record_key", "personal_id", "full_name", "name_key",
         pl.col("date_of_birth_date").alias("dob"), pl.col("date_of_birth_y").alias("dob_year"),
         pl.col("date_of_birth_m").alias("dob_month"), pl.col("date_of_birth_d").alias("dob_day"),
         pl.col("sex_code").fill_null("").alias("sex"), pl.col("ethnicity").fill_null(""),
-        pl.col("household_id").alias("household_code"), pl.col("relation_to_head").fill_null(""),
+        pl.col("household_id_db").alias("household_id"), pl.col("relation_to_head").fill_null(""),
         "commune_id", "village_id", pl.col("address").fill_null(""),
         pl.col("status_code").alias("status"), pl.col("status_date_date").alias("status_date"), "flags",
     )
-    loaders.stage(cursor, persons, "stage_persons", index_on=("record_key",))
-    return merge.persons_merge(cursor, batch_id=batch.id, as_of=batch.as_of.isoformat(), scope_ids=scope_ids)
+    return merge.persons_merge(cursor, persons, batch_id=batch.id, as_of=batch.as_of.isoformat(),
+                               scope_ids=scope_ids)
 
 
 def population_import(*, path: Path | str, as_of: dt.date, scope: str | None = None, user=None,
@@ -246,8 +245,7 @@ def _load_cards(cursor, good: pl.DataFrame, batch: ImportBatch, scope_ids: list[
         "commune_id", pl.col("address").fill_null(""), pl.col("clinic_code").fill_null(""), "flags", "raw",
     )
     progress("cards", 0.7)
-    loaders.stage(cursor, cards, "stage_cards", index_on=("record_key",))
-    return merge.cards_merge(cursor, batch_id=batch.id, as_of=batch.as_of.isoformat(), scope_ids=scope_ids)
+    return merge.cards_merge(cursor, cards, batch_id=batch.id, as_of=batch.as_of.isoformat(), scope_ids=scope_ids)
 
 
 def cards_import(*, path: Path | str, as_of: dt.date, scope: str | None = None, user=None,
