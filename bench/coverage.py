@@ -1,6 +1,8 @@
 """Budget: coverage facts, all levels, one date, <= 10 s on SQLite and PostgreSQL at Lào Cai scale
 (1.67M residents, 1.5M cards) and <= 5x the baseline: one hand-written DuckDB query over Parquet of
-the same data (no database round trip), measured in the same run. "cold" is the first run after the
+the same data (no database round trip), measured in the same run — the facts statement itself
+(engine.facts_sql: every level and breakdown) run by DuckDB over the Parquet files, so that the ratio
+measures what the database adds (reads, the copy, writes) to the same computation. "cold" is the first run after the
 registers were written (it reads the database and makes the columnar copy, coverage/columnar.py);
 "warm" the runs after it (the copy is read). Then the aggregation alone at
 0.1M / 1M (/ 10M with --big) residents on synthetic frames.
@@ -85,34 +87,24 @@ def synthetic(residents: int, seed: int = 1) -> dict[str, pl.DataFrame]:
             "unit_communes": unit_communes.cast(fr.UNIT_COMMUNE_SCHEMA)}
 
 
-BASELINE_SQL = """
-WITH res AS (
-  SELECT person_id, commune_id, village_id FROM read_parquet('{d}/persons.parquet')
-  WHERE dob <= DATE '{day}' AND ((status = 'resident' AND (status_date IS NULL OR status_date <= DATE '{day}'))
-        OR (status <> 'resident' AND status_date > DATE '{day}'))),
-vc AS (
-  SELECT c.person_id, COALESCE(c.commune_id, p.commune_id) AS commune_id, p.village_id
-  FROM read_parquet('{d}/cards.parquet') c LEFT JOIN read_parquet('{d}/persons.parquet') p USING (person_id)
-  WHERE c.valid_from <= DATE '{day}' AND c.valid_to >= DATE '{day}'),
-ev AS (
-  SELECT commune_id, village_id, 1 AS residents,
-         CASE WHEN person_id IN (SELECT person_id FROM vc) THEN 1 ELSE 0 END AS insured, 0 AS cards FROM res
-  UNION ALL SELECT commune_id, village_id, 0, 0, 1 FROM vc)
-SELECT commune_id, village_id, SUM(residents), SUM(insured), SUM(cards) FROM ev
-GROUP BY GROUPING SETS ((), (commune_id), (village_id))
-"""
+def baseline(folder: Path) -> tuple[float, int]:
+    """The floor: the same facts computed by DuckDB straight from the Parquet files — no database
+    round trip, no copy, no write (best of 2). Returns (seconds, facts)."""
+    from everydoor.coverage import engine
+    from everydoor.coverage.spark import TABLES
 
-
-def baseline_seconds(folder: Path) -> float:
-    """The floor: one hand-written DuckDB query over the Parquet files (best of 2)."""
-    best = float("inf")
+    communes = pl.read_parquet(folder / "communes.parquet")
+    sql = engine.facts_sql(AS_OF, default_province=engine.default_province_code(communes))
+    best, facts = float("inf"), 0
     for _ in range(2):
         con = duckdb.connect()
+        for name in TABLES:
+            con.sql(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{folder / name}.parquet')")
         started = time.perf_counter()
-        con.sql(BASELINE_SQL.format(d=folder, day=AS_OF.isoformat())).fetchall()
+        facts = len(con.sql(sql).fetchall())
         best = min(best, time.perf_counter() - started)
         con.close()
-    return best
+    return best, facts
 
 
 # --- loading the synthetic registers into a database (child process) ---------------------------
@@ -277,15 +269,17 @@ def main() -> None:
                 if out.returncode:
                     sys.exit(out.stderr)
                 results[db] = json.loads(out.stdout.strip().splitlines()[-1])
-        baseline = baseline_seconds(folder)
+        baseline_s, baseline_facts = baseline(folder)
     print(f"{'database':<11} {'residents':>10} {'valid cards':>11} {'facts':>7} {'cold s':>7} {'warm s':>7} "
-          f"{'warm load/agg/write':>20} {'baseline s':>10} {'ratio':>6}")
+          f"{'warm load/agg/write':>20} {'baseline s':>10} {'cold x':>7} {'warm x':>7}")
     for db, r in results.items():
-        ratio = r["seconds"] / baseline
+        ratio = r["seconds"] / baseline_s
+        # The same computation on both sides: as many facts.
+        assert r["facts"] == baseline_facts, (r["facts"], baseline_facts)
         verdict = "ok" if r["cold"] <= BUDGET_S and ratio <= BUDGET_RATIO else "OVER"
         parts = "/".join(f"{r['parts'][k]:.1f}" for k in ("load", "aggregate", "write"))
         print(f"{db:<11} {r['persons']:>10,} {r['cards_valid']:>11,} {r['facts']:>7,} {r['cold']:>7.2f} "
-              f"{r['seconds']:>7.2f} {parts:>20} {baseline:>10.2f} {ratio:>6.2f} {verdict}"
+              f"{r['seconds']:>7.2f} {parts:>20} {baseline_s:>10.2f} {r['cold'] / baseline_s:>7.2f} {ratio:>7.2f} {verdict}"
               + (f"  (db load {r['load_db_s']} s)" if "load_db_s" in r else ""))
     print(f"budget: cold (database read, columnar copy made) <= {BUDGET_S:.0f} s; "
           f"warm (copy reused) <= {BUDGET_RATIO:.0f}x the baseline")
