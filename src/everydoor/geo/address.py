@@ -107,21 +107,25 @@ class CommuneResolver:
                 return pl.lit(None, dtype=pl.String)
             return pl.col(column).cast(pl.String).str.strip_chars()
 
+        if commune is None and province is None and address is None:
+            return pl.Series("commune_id", [None] * df.height, dtype=pl.Int64)
+        keys = df.select(text(commune).alias("c"), text(province).alias("p"), text(address).alias("address"))
+        # Rows repeat a few thousand places: the address tail is cut once per distinct triple.
+        places = keys.unique()
         tail = pl.lit(None, dtype=pl.String)
         if address is not None:
             tail = (
-                text(address).str.split(",")
+                pl.col("address").str.split(",")
                 .list.eval(pl.element().str.strip_chars().filter(pl.element().str.len_chars() > 0))
                 .list.eval(pl.element().filter(~pl.element().str.to_lowercase().is_in(list(COUNTRY))))
                 .list.tail(ADDRESS_PARTS).list.join(", ")
             )
-        if commune is None and province is None and address is None:
-            return pl.Series("commune_id", [None] * df.height, dtype=pl.Int64)
-        keys = df.select(text(commune).alias("c"), text(province).alias("p"), tail.alias("a"))
-        distinct = keys.unique()
+        places = places.with_columns(tail.alias("a"))
+        distinct = places.select("c", "p", "a").unique()
         ids = [self.resolve(commune=c, province=p, address=a) for c, p, a in distinct.iter_rows()]
-        lookup = distinct.with_columns(pl.Series("id", ids, dtype=pl.Int64))
-        joined = keys.join(lookup, on=["c", "p", "a"], how="left", nulls_equal=True, maintain_order="left")
+        lookup = places.join(distinct.with_columns(pl.Series("id", ids, dtype=pl.Int64)), on=["c", "p", "a"],
+                             how="left", nulls_equal=True).drop("a")
+        joined = keys.join(lookup, on=["c", "p", "address"], how="left", nulls_equal=True, maintain_order="left")
         return joined.get_column("id").alias("commune_id")
 
     def resolve_address(self, text: str | None) -> AdminUnit | None:

@@ -59,12 +59,19 @@ def _insert_new(cursor, table: str, new: pl.DataFrame, fields: tuple[str, ...], 
     """New records straight into the table, in key order (the unique index grows at its end)."""
     if new.height == 0:
         return
-    rows = new.select("record_key", *fields, "row_hash", pl.lit(True).alias("present"),
-                      pl.lit(batch_id, dtype=pl.Int64).alias("batch_id")).sort("record_key")
+    _bulk_insert(cursor, table, new.select("record_key", *fields, "row_hash", pl.lit(True).alias("present"),
+                                           pl.lit(batch_id, dtype=pl.Int64).alias("batch_id")), key="record_key")
+
+
+def _bulk_insert(cursor, table: str, rows: pl.DataFrame, *, key: str) -> None:
+    """Append rows in key order (the unique index grows at its end); a large first load builds the
+    secondary indexes (and on PostgreSQL checks the foreign keys) once, after the insert."""
+    if rows.height == 0:
+        return
     bulk = rows.height > BULK_ROWS and rows.height > _scalar(cursor, f"SELECT COUNT(*) FROM {table}")
     with indexes_deferred(cursor, table, defer=bulk):
-        loaders.insert_rows(cursor, rows, table)
-    if bulk:
+        loaders.insert_rows(cursor, rows.sort(key), table)
+    if bulk and loaders.is_postgres():
         cursor.execute(f"ANALYZE {table}")  # the planner's picture of a table that just grew from nothing
 
 
@@ -91,8 +98,8 @@ def households_merge(cursor, households: pl.DataFrame) -> pl.DataFrame:
     existing = loaders.fetch_frame(
         cursor, "SELECT code, id AS household_id, commune_id, village_id FROM registry_household", schema=schema)
     held = households.join(existing, on="code", how="left", suffix="_held")
-    loaders.insert_rows(cursor, held.filter(pl.col("household_id").is_null()).select(households.columns),
-                        "registry_household")
+    _bulk_insert(cursor, "registry_household",
+                 held.filter(pl.col("household_id").is_null()).select(households.columns), key="code")
     moved = held.filter(pl.col("household_id").is_not_null() & (
         pl.col("commune_id").ne_missing(pl.col("commune_id_held"))
         | pl.col("village_id").ne_missing(pl.col("village_id_held"))))

@@ -18,6 +18,7 @@ from everydoor.geo.address import CommuneResolver
 from everydoor.geo.models import AdminUnit
 from everydoor.geo.selectors import area_resolve, communes_in
 from everydoor.geo.services import village_get_or_create_bulk
+from everydoor.pipeline import loaders
 from everydoor.pipeline.cards import validate_cards
 from everydoor.pipeline.columns import (
     CARD_COLUMNS,
@@ -40,12 +41,15 @@ def _noop(step: str, done: float) -> None:
 
 def _split_duplicates(good: pl.DataFrame, columns: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Keep the first row of each record_key. Exact repeats are counted; conflicting ones quarantined."""
-    first = good.unique(subset="record_key", keep="first", maintain_order=True)
-    rest = good.join(first.select(ROW), on=ROW, how="anti")
-    if rest.height == 0:
-        return first, rest.select(ROW), 0
-    compared = rest.select(ROW, "record_key", *columns).join(
-        first.select("record_key", *columns), on="record_key", suffix="__first")
+    repeated = good.select(ROW, pl.col("record_key").is_first_distinct().alias("first"),
+                           pl.col("record_key").is_duplicated().alias("shared"))
+    if not repeated["shared"].any():
+        return good, good.select(ROW).clear(), 0
+    # Only the rows whose key is shared are compared (the wide frame is filtered once).
+    first = good.filter(repeated["first"])
+    rest = good.filter(~repeated["first"]).select(ROW, "record_key", *columns)
+    compared = rest.join(good.filter(repeated["first"] & repeated["shared"]).select("record_key", *columns),
+                         on="record_key", suffix="__first")
     same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}__first")) for c in columns)
     conflicting = compared.filter(~same)
     return first, conflicting, compared.height - conflicting.height
@@ -117,7 +121,7 @@ def _run_import(kind: str, path: Path, as_of: dt.date, scope: str | None, user, 
     _guard_order(kind, as_of, scope_ids)
     progress("loading", 0.5)
     try:
-        with transaction.atomic():
+        with loaders.bulk_writes(), transaction.atomic():
             batch = ImportBatch.objects.create(kind=kind, file_name=path.name, file_sha256=sha, as_of=as_of,
                                                scope=scope_ids, user=user)
             with connection.cursor() as cursor:
