@@ -63,6 +63,19 @@ def test_agency_units_import(world, tmp_path):
         agency_units_import(bad)
 
 
+def test_agency_units_from_the_command_line(world, tmp_path):
+    from everydoor.cli.app import app
+
+    a, b, _ = world["communes"]
+    path = tmp_path / "units.csv"
+    path.write_text(f"unit_code,unit_name,commune_code\nSP,BHXH Sa Pa,{a.code}\nSP,BHXH Sa Pa,{b.code}\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(app, ["import", "agency-units", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "units.csv: 1 units, 1 created, 2 communes" in result.output
+    assert list(AgencyUnit.objects.get(code="SP").communes.order_by("code")) == sorted([a, b], key=lambda c: c.code)
+
+
 def test_cli_coverage_plan_change_lagging(world, monkeypatch):
     from everydoor.cli.app import app
 
