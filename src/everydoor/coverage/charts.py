@@ -9,7 +9,8 @@ def trend_chart(points: list[dict], *, title: str, y_title: str) -> dict:
     """points: [{"date": "2025-10-31", "cards": n, "official_rate": pct}], as a Vega-Lite spec."""
     frame = pl.DataFrame(points).select("date", "cards").to_dicts()
     chart = alt.Chart(alt.Data(values=frame)).mark_line(point=True, color="#1f5fa8").encode(
-        x=alt.X("date:T", title=None, axis=alt.Axis(format="%m/%Y")),
+        # One tick per month end, slanted: thirteen "MM/YYYY" labels do not fit flat in 520 px.
+        x=alt.X("date:T", title=None, axis=alt.Axis(format="%m/%Y", labelAngle=-45, tickCount="month")),
         y=alt.Y("cards:Q", title=y_title, scale=alt.Scale(zero=False)),
     ).properties(width=520, height=220, title=title)
     return chart.to_dict()
