@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 
 from everydoor.core.errors import EverydoorError
+from everydoor.pipeline.columns import CARD_COLUMNS
 from everydoor.registry.models import (
     Card,
     Household,
@@ -15,6 +16,7 @@ from everydoor.registry.models import (
     PersonHistory,
     QuarantineRow,
 )
+from everydoor.registry.selectors import card_raw
 from everydoor.registry.services import cards_import, population_import
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("units")]
@@ -170,7 +172,12 @@ def test_cards_load_with_history_flags_and_errors(tmp_path):
     assert (minh.group_code, minh.benefit_level, minh.payer_group) == ("GD", 4, "household")
     assert "card_level_mismatch" not in minh.flags
     pao = Card.objects.get(record_key="DT2101001234567|2025-01-01")
-    assert pao.group_code == "DT" and pao.benefit_level == 2 and json.loads(pao.raw)["clinic_code"] == "10001"
+    assert pao.group_code == "DT" and pao.benefit_level == 2
+    # the raw record keeps what the row does not hold as received; card_raw gives the whole record
+    assert json.loads(pao.raw) == {"date_of_birth": "17/05/1990", "sex": "Nam", "valid_from": "01/01/2025",
+                                   "valid_to": "31/12/2025", "commune": "Xã Mường Bo", "province": None,
+                                   "address": None}
+    assert card_raw(pao) == dict(zip(CARD_COLUMNS, CARDS[0], strict=True)) | {"province": None, "address": None}
 
 
 def test_card_with_inconsistent_group_and_level_loads_flagged(tmp_path):

@@ -76,6 +76,34 @@ def validate_cards(frame: pl.DataFrame, *, file_name: str,
                       pl.col("valid_from_date").dt.strftime("%Y-%m-%d")).alias("record_key"),
         pl.col("group").replace_strict(law.law().group_payer, default="").alias("payer_group"),
         flags_column(flags).alias("flags"),
-        pl.struct(list(CARD_COLUMNS)).struct.json_encode().alias("raw"),
+        raw_record().alias("raw"),
     ).collect()
     return good, quarantine
+
+
+# The text a card row stores under the name of a received column (the others are not on the row).
+STORED_TEXT: dict[str, pl.Expr] = {
+    "si_code": pl.col("si").fill_null(""), "card_number": pl.col("card_number").fill_null(""),
+    "personal_id": pl.col("personal_id").fill_null(""), "full_name": pl.col("full_name"),
+    "sex": pl.col("sex_code").fill_null(""), "group_code": pl.col("group").fill_null(""),
+    "benefit_level": pl.col("level").cast(pl.String),
+    "valid_from": pl.col("valid_from_date").dt.strftime("%Y-%m-%d"),
+    "valid_to": pl.col("valid_to_date").dt.strftime("%Y-%m-%d"),
+    "address": pl.col("address").fill_null(""), "clinic_code": pl.col("clinic_code").fill_null(""),
+}
+
+
+def raw_record() -> pl.Expr:
+    """The received fields the card row does not already hold as received, as a JSON object.
+
+    Most received values are stored unchanged; keeping only the others makes the raw record a
+    fraction of its full size, which every import writes. `registry.selectors.card_raw` puts the
+    whole record back together.
+    """
+    fragments = []
+    for column in CARD_COLUMNS:
+        # {"column": value} with JSON's escaping, less its braces
+        fragment = pl.struct(pl.col(column)).struct.json_encode().str.strip_prefix("{").str.strip_suffix("}")
+        stored = STORED_TEXT.get(column)
+        fragments.append(fragment if stored is None else pl.when(pl.col(column).ne_missing(stored)).then(fragment))
+    return pl.concat_str(pl.lit("{"), pl.concat_str(fragments, separator=",", ignore_nulls=True), pl.lit("}"))

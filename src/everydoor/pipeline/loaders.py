@@ -194,6 +194,8 @@ def indexes_deferred(cursor, table: str, *, defer: bool):
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
     yield
+    if is_postgres():
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
     for _, sql in indexes:
         cursor.execute(sql)
     for name, definition in foreign_keys:

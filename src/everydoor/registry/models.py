@@ -70,8 +70,8 @@ class Person(models.Model):
         DECEASED = "deceased"
 
     # personal_id when the register has one, else a key from household, name and birth date
-    record_key = models.CharField(max_length=200, unique=True)
-    personal_id = models.CharField(max_length=12, null=True, blank=True, db_index=True)
+    record_key = models.CharField(max_length=200)  # unique: see Meta
+    personal_id = models.CharField(max_length=12, null=True, blank=True)
     full_name = models.CharField(max_length=200)
     name_key = models.CharField(max_length=200)  # folded: no case, no diacritics
     dob = models.DateField(null=True, blank=True)  # only when the full date is known
@@ -96,7 +96,10 @@ class Person(models.Model):
     row_hash = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["commune", "status"])]
+        # Plain indexes and constraints, not db_index/unique: on PostgreSQL those add a second
+        # (LIKE) index per text column, which every bulk import would build for nothing.
+        indexes = [models.Index(fields=["commune", "status"]), models.Index(fields=["personal_id"])]
+        constraints = [models.UniqueConstraint(fields=["record_key"], name="registry_person_record_key_uniq")]
 
     def __str__(self):
         return self.full_name
@@ -123,10 +126,10 @@ class Card(models.Model):
     """A health-insurance card period as received from the participant register."""
 
     # (card number or SI code) | valid_from: a renewal is a new row, history is kept.
-    record_key = models.CharField(max_length=60, unique=True)
-    card_number = models.CharField(max_length=15, blank=True, db_index=True)
-    si_code = models.CharField(max_length=10, blank=True, db_index=True)
-    personal_id = models.CharField(max_length=12, blank=True, db_index=True)
+    record_key = models.CharField(max_length=60)  # unique: see Meta
+    card_number = models.CharField(max_length=15, blank=True)
+    si_code = models.CharField(max_length=10, blank=True)
+    personal_id = models.CharField(max_length=12, blank=True)
     full_name = models.CharField(max_length=200)
     name_key = models.CharField(max_length=200)
     dob = models.DateField(null=True, blank=True)
@@ -150,7 +153,9 @@ class Card(models.Model):
     row_hash = models.BigIntegerField(null=True, blank=True)  # as on Person
 
     class Meta:
-        indexes = [models.Index(fields=["commune", "valid_from", "valid_to"])]
+        indexes = [models.Index(fields=["commune", "valid_from", "valid_to"]), models.Index(fields=["card_number"]),
+                   models.Index(fields=["si_code"]), models.Index(fields=["personal_id"])]  # see Person.Meta
+        constraints = [models.UniqueConstraint(fields=["record_key"], name="registry_card_record_key_uniq")]
 
     def __str__(self):
         return self.card_number or self.si_code

@@ -1,10 +1,28 @@
 """Reads of the registers."""
 
+import datetime as dt
+import json
+
 from django.db.models import QuerySet
 
 from everydoor.geo.models import AdminUnit
 from everydoor.geo.selectors import communes_in
+from everydoor.pipeline.cards import STORED_TEXT
+from everydoor.pipeline.columns import CARD_COLUMNS
 from everydoor.registry.models import Card, Household, ImportBatch, Person, QuarantineRow
+
+
+def card_raw(card: Card) -> dict:
+    """The card's fields as received: what the raw record keeps, and the rest as the row stores it."""
+    kept = json.loads(card.raw or "{}")
+
+    def text(value):
+        if value is None or isinstance(value, str):
+            return value
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+    return {column: kept[column] if column in kept or column not in STORED_TEXT else text(getattr(card, column))
+            for column in CARD_COLUMNS}
 
 
 def register_stats(area: AdminUnit) -> dict:
