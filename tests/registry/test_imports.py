@@ -196,3 +196,92 @@ def test_no_units_yet_is_a_clear_error(tmp_path):
     with pytest.raises(EverydoorError, match="import units"):
         population_import(path=write_population(tmp_path / "p.csv", RESIDENTS), as_of=AS_OF)
     assert ImportBatch.objects.filter(status="done").count() == 0
+
+
+@pytest.fixture(params=["row_by_row", "bulk"])
+def write_path(request, monkeypatch):
+    """Both ways of writing: small batches, and the bulk path (Arrow scratch database on SQLite,
+    indexes and foreign keys rebuilt after the insert) that large files take."""
+    if request.param == "bulk":
+        from everydoor.pipeline import loaders
+        from everydoor.registry import merge
+
+        monkeypatch.setattr(loaders, "ARROW_ROWS", 1)
+        monkeypatch.setattr(merge, "BULK_ROWS", 0)
+    return request.param
+
+
+def test_newer_extract_writes_only_the_changed_residents(tmp_path, write_path):
+    first = population_import(path=write_population(tmp_path / "a.csv", RESIDENTS), as_of=AS_OF)
+    assert (first.rows_inserted, first.rows_updated) == (4, 0)
+    assert not Person.objects.filter(row_hash__isnull=True).exists()
+    before = {p.personal_id: p for p in Person.objects.all()}
+    newer = list(RESIDENTS)
+    newer[1] = newer[1][:4] + ("Hmông",) + newer[1][5:]  # a detail: no history
+    newer[2] = newer[2][:7] + ("Tổ dân phố 5",) + newer[2][8:]  # another village: a state change
+    batch = population_import(path=write_population(tmp_path / "b.csv", newer), as_of=dt.date(2025, 11, 30))
+    assert (batch.rows_inserted, batch.rows_updated, batch.rows_absent) == (0, 2, 0)
+    after = {p.personal_id: p for p in Person.objects.all()}
+    assert after["010192001235"].ethnicity == "Hmông" and after["010192001235"].batch_id == batch.id
+    assert after["015085001236"].village.name == "Tổ dân phố 5"
+    for unchanged in ("010090001234", "015160001237"):  # not written at all
+        assert after[unchanged].batch_id == first.id and after[unchanged].row_hash == before[unchanged].row_hash
+    history = PersonHistory.objects.get(batch=batch)
+    assert (history.person_id, history.village_id_at) == (before["015085001236"].id,
+                                                          before["015085001236"].village_id)
+
+
+def test_a_stale_row_hash_is_compared_field_by_field_and_refreshed(tmp_path, write_path):
+    population_import(path=write_population(tmp_path / "a.csv", RESIDENTS), as_of=AS_OF)
+    hashes = dict(Person.objects.values_list("personal_id", "row_hash"))
+    Person.objects.update(row_hash=None)  # e.g. rows written before hashes, or by another Polars version
+    batch = population_import(path=write_population(tmp_path / "b.csv", RESIDENTS[::-1]),
+                              as_of=dt.date(2025, 11, 30))
+    assert (batch.rows_inserted, batch.rows_updated, batch.rows_absent) == (0, 0, 0)
+    assert dict(Person.objects.values_list("personal_id", "row_hash")) == hashes
+    assert not PersonHistory.objects.exists()
+
+
+def test_newer_card_extract_updates_changed_cards_and_marks_absent_ones(tmp_path, write_path):
+    first = cards_import(path=write_cards(tmp_path / "a.csv", CARDS), as_of=AS_OF)
+    assert (first.rows_inserted, first.rows_updated) == (4, 0)
+    newer = [CARDS[0][:13] + ("10002",), CARDS[1], CARDS[3]]  # Páo's clinic changed, Mai's card gone
+    batch = cards_import(path=write_cards(tmp_path / "b.csv", newer), as_of=dt.date(2025, 11, 30), scope="Lào Cai")
+    assert (batch.rows_inserted, batch.rows_updated, batch.rows_absent) == (0, 1, 1)
+    assert Card.objects.get(record_key="DT2101001234567|2025-01-01").clinic_code == "10002"
+    assert Card.objects.get(record_key="DT2101001234567|2024-01-01").batch_id == first.id  # untouched
+    mai = Card.objects.get(si_code="1001234568")
+    assert (mai.present, mai.batch_id) == (False, batch.id)  # kept, not deleted
+    # listed again later: present once more
+    again = cards_import(path=write_cards(tmp_path / "c.csv", CARDS), as_of=dt.date(2025, 12, 31), scope="Lào Cai")
+    assert (again.rows_inserted, again.rows_updated, again.rows_absent) == (0, 2, 0)
+    assert Card.objects.get(si_code="1001234568").present is True
+
+
+def test_raw_record_gives_back_values_that_need_escaping(tmp_path, write_path):
+    row = ("1001234580", "", "", 'Lò "Văn" \\ Ơn', "1970", "M", "HT", "3", "2025-01-01", "31/12/2025",
+           "Xã Mường Bo", "Lào Cai", 'Bản "Nà", Xã Mường Bo', "")
+    cards_import(path=write_cards(tmp_path / "c.csv", [row]), as_of=AS_OF)
+    card = Card.objects.get()
+    received = dict(zip(CARD_COLUMNS, row, strict=True)) | {"card_number": None, "personal_id": None,
+                                                              "clinic_code": None}
+    assert card_raw(card) == received
+    assert "valid_from" not in json.loads(card.raw)  # stored as received: not repeated
+
+
+def test_failed_bulk_import_changes_nothing_and_the_next_one_loads(tmp_path, write_path, monkeypatch):
+    from everydoor.registry import merge
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(merge, "_update_changed", broken)
+    population_import(path=write_population(tmp_path / "a.csv", RESIDENTS[:2]), as_of=AS_OF)
+    newer = [RESIDENTS[0][:11] + ("Đã chuyển đi", "15/11/2025")] + RESIDENTS[1:]
+    with pytest.raises(RuntimeError, match="disk full"):
+        population_import(path=write_population(tmp_path / "b.csv", newer), as_of=dt.date(2025, 11, 30))
+    assert Person.objects.count() == 2 and not PersonHistory.objects.exists()
+    assert ImportBatch.objects.filter(status="failed").count() == 1
+    monkeypatch.undo()
+    batch = population_import(path=write_population(tmp_path / "b.csv", newer), as_of=dt.date(2025, 11, 30))
+    assert (batch.rows_inserted, batch.rows_updated) == (2, 1)

@@ -6,6 +6,7 @@ Everything here runs inside the caller's transaction; the SQL that differs by di
 import contextlib
 import contextvars
 import io
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -19,7 +20,7 @@ except ImportError:  # pragma: no cover - optional accelerator; batched executem
 
 BATCH_ROWS = 50_000
 ARROW_ROWS = 20_000  # from this size a frame goes to SQLite through an Arrow scratch database
-_MAX_SCRATCH = 8  # SQLite attaches at most 10 databases to a connection
+_MAX_SCRATCH = 8  # databases on one connection (main, temp, attached ones): SQLite attaches at most 10
 # Scratch databases attached during the current bulk_writes() block: (alias, path).
 _scratch: contextvars.ContextVar[list | None] = contextvars.ContextVar("everydoor_scratch", default=None)
 
@@ -109,7 +110,7 @@ def _insert_via_arrow(cursor, frame: pl.DataFrame, table: str, attached: list) -
     path = Path(name)
     with open(handle, "wb"):
         pass  # SQLite takes the empty file for an empty database
-    alias = f"scratch{len(attached)}"
+    alias = f"scratch_{secrets.token_hex(4)}"  # unique: inside an outer transaction earlier ones stay attached
     attached.append((alias, path))
     with adbc_sqlite.connect(str(path)) as scratch:
         with scratch.cursor() as writer:
@@ -122,9 +123,11 @@ def _insert_via_arrow(cursor, frame: pl.DataFrame, table: str, attached: list) -
 
 def _insert_batches(cursor, frame: pl.DataFrame, table: str) -> None:
     attached = _scratch.get()
-    if attached is not None and frame.height >= ARROW_ROWS and len(attached) < _MAX_SCRATCH:
-        _insert_via_arrow(cursor, frame, table, attached)
-        return
+    if attached is not None and frame.height >= ARROW_ROWS:
+        cursor.execute("PRAGMA database_list")
+        if len(cursor.fetchall()) < _MAX_SCRATCH:
+            _insert_via_arrow(cursor, frame, table, attached)
+            return
     # sqlite3's own executemany: Django's wrapper would re-format every parameter list.
     raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
     placeholders = ", ".join("?" for _ in frame.columns)
@@ -160,17 +163,18 @@ def fetch_frame(cursor, sql: str, params=(), *, schema: dict[str, pl.DataType] |
 
 
 @contextlib.contextmanager
-def indexes_deferred(cursor, table: str, *, defer: bool):
+def indexes_deferred(cursor, table: str, *, defer: bool, unique: bool = False):
     """Drop a table's secondary indexes around a bulk insert and rebuild them after.
 
     Building an index from sorted data once is several times cheaper than keeping it up to date
-    row by row; worth it when the insert is large next to the table (a first load).
-    Unique constraints stay: the upsert needs them.
+    row by row; worth it when the insert is large next to the table (a first load). With `unique`,
+    unique constraints go too, for callers that insert keys known to be new and distinct (their
+    rebuild checks it all the same); the primary key always stays.
     """
     if not defer:
         yield
         return
-    foreign_keys = []
+    constraints = []
     if is_postgres():
         cursor.execute("""
             SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s
@@ -180,16 +184,17 @@ def indexes_deferred(cursor, table: str, *, defer: bool):
         # INDEX meanwhile); added back after the insert, each is checked by one query over the table.
         cursor.execute("""
             SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-            WHERE conrelid = %s::regclass AND contype = 'f'""", [table])
-        foreign_keys = cursor.fetchall()
+            WHERE conrelid = %s::regclass AND contype = ANY(%s)""",
+                       [table, ["f", "u"] if unique else ["f"]])
+        constraints = cursor.fetchall()
     else:
         cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                       "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'", [table])
+                       "AND sql IS NOT NULL AND (%s OR sql NOT LIKE 'CREATE UNIQUE%%')", [table, unique])
         indexes = cursor.fetchall()
-    if foreign_keys:
+    if constraints:
         # Altering a table, or the tables it references, needs their pending checks done first.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    for name, _ in foreign_keys:
+    for name, _ in constraints:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
@@ -198,7 +203,7 @@ def indexes_deferred(cursor, table: str, *, defer: bool):
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
     for _, sql in indexes:
         cursor.execute(sql)
-    for name, definition in foreign_keys:
+    for name, definition in constraints:
         cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-    if foreign_keys:
+    if constraints:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
