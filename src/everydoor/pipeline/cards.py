@@ -14,7 +14,7 @@ from everydoor.pipeline.checks import (
 )
 from everydoor.pipeline.columns import CARD_COLUMNS
 from everydoor.pipeline.readers import ROW
-from everydoor.pipeline.values import folded, sex_code, with_date, with_values
+from everydoor.pipeline.values import folded, per_distinct, sex_code, with_date, with_values
 from everydoor.rules import identifiers_polars as ids
 from everydoor.rules import law
 
@@ -51,11 +51,15 @@ def validate_cards(frame: pl.DataFrame, *, file_name: str,
               .then(pl.lit("unresolvable_commune"))),
     ]
     quarantine = quarantine_frame(frame, checks, file_name, list(CARD_COLUMNS))
-    good = frame.join(quarantine.select(ROW).unique(), on=ROW, how="anti").with_columns(
+    good = frame.filter(~pl.col(ROW).is_in(quarantine[ROW].implode())).with_columns(
         pl.coalesce("group_code", "card_group").alias("group"),
         pl.coalesce("level_value", "card_level").alias("level"),
         pl.coalesce("si_code", "card_si").alias("si"),
     )
+    # The rules' look-ups by group and date, once per distinct combination (few) rather than per row.
+    good = per_distinct(good, ["group", "level", "valid_from_date"], lambda distinct: distinct.with_columns(
+        ids.card_level_mismatch("group", "level", "valid_from_date").alias("level_group_mismatch"),
+        pl.col("group").replace_strict(law.law().group_payer, default="").alias("payer_group")))
     flags = [
         Flag("sex_unknown", pl.col("sex").is_not_null() & pl.col("sex_code").is_null()),
         Flag("no_personal_id", pl.col("personal_id").is_null()),
@@ -67,14 +71,14 @@ def validate_cards(frame: pl.DataFrame, *, file_name: str,
         Flag("card_level_mismatch", pl.col("card_level").is_not_null() & pl.col("level_value").is_not_null()
              & (pl.col("card_level") != pl.col("level_value"))),
         Flag("unknown_group", pl.col("group").is_not_null() & ~pl.col("group").is_in(list(law.known_group_codes()))),
-        Flag("level_group_mismatch", ids.card_level_mismatch("group", "level", "valid_from_date").is_not_null()),
+        Flag("level_group_mismatch", pl.col("level_group_mismatch").is_not_null()),
         *id_contradiction_flags(),
         Flag("commune_unresolved", pl.col("commune_id").is_null() & pl.col("address").is_not_null()),
     ]
     good = good.lazy().with_columns(
         pl.concat_str(pl.coalesce("card_number", "si_code"), pl.lit("|"),
                       pl.col("valid_from_date").dt.strftime("%Y-%m-%d")).alias("record_key"),
-        pl.col("group").replace_strict(law.law().group_payer, default="").alias("payer_group"),
+        "payer_group",
         flags_column(flags).alias("flags"),
         raw_record().alias("raw"),
     ).collect()

@@ -42,7 +42,7 @@ def validate_population(frame: pl.DataFrame, *, as_of: dt.date, file_name: str,
             .otherwise(pl.lit("unresolvable_commune")))),
     ]
     quarantine = quarantine_frame(frame, checks, file_name, list(POPULATION_COLUMNS))
-    good = frame.join(quarantine.select(ROW).unique(), on=ROW, how="anti")
+    good = frame.filter(~pl.col(ROW).is_in(quarantine[ROW].implode()))
     flags = [
         Flag("sex_unknown", pl.col("sex").is_not_null() & pl.col("sex_code").is_null()),
         *id_contradiction_flags(),
