@@ -1,7 +1,7 @@
 """The Splink model: settings, unsupervised training, scoring, on DuckDB or Spark.
 
-Input: two Arrow tables with the same columns (``INPUT_COLUMNS``), cards and residents.
-Output: scored pairs (card_id, person_id, match_weight, match_probability) as Arrow.
+Input: two tables with the same columns (``INPUT_COLUMNS``), cards and residents, on a DuckDB
+connection. Output: scored pairs (card_id, person_id, match_weight, match_probability) as a table there.
 """
 
 import json
@@ -10,13 +10,11 @@ import os
 import tempfile
 import uuid
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from splink.internals.exceptions import EMTrainingException
 
 CARDS, PERSONS = "cards", "persons"
 INPUT_COLUMNS = [
-    "uid", "name_lc", "name_fold", "name_sorted", "name_phon", "dob_y", "dob_m", "dob_d", "sex",
+    "uid", "personal_id", "name_lc", "name_fold", "name_sorted", "name_phon", "dob_y", "dob_m", "dob_d", "sex",
     "commune_id", "village_id", "hh_key", "person_hint",
 ]
 # Pairs below this probability are never links nor worth a review: not kept.
@@ -80,8 +78,20 @@ def comparisons(dialect: str) -> list[dict]:
             _level("ELSE", "else"),
         ],
     }
+    # Two different valid IDs say two people (a card whose ID names nobody in the register belongs to
+    # a non-resident); one or two digits apart is a clerk's slip or an ID contradicting its record.
+    personal_id = {
+        "output_column_name": "personal_id",
+        "comparison_description": "personal ID: same, one or two digits apart, different",
+        "comparison_levels": [
+            _level("personal_id_l IS NULL OR personal_id_r IS NULL", "null", null=True),
+            _level("personal_id_l = personal_id_r", "exact"),
+            _level("levenshtein(personal_id_l, personal_id_r) <= 2", "one or two digits apart"),
+            _level("ELSE", "else"),
+        ],
+    }
     return [
-        name, dob,
+        personal_id, name, dob,
         _exact("sex", "sex"),
         _exact("commune_id", "commune"),
         _exact("village_id", "village"),
@@ -90,10 +100,15 @@ def comparisons(dialect: str) -> list[dict]:
     ]
 
 
+# Each card meets the residents that share one of these; commune and birth year alone would pair
+# every card with ~200 residents (45M pairs for 130k cards at Lào Cai scale), the full date or a
+# name class with year or commune with a few dozen (about 6M), and they find the same true pairs.
 PREDICTION_RULES = [
-    "l.commune_id = r.commune_id AND l.dob_y = r.dob_y",
+    "l.personal_id = r.personal_id",
     "l.name_phon = r.name_phon AND l.dob_y = r.dob_y",
     "l.name_phon = r.name_phon AND l.commune_id = r.commune_id",
+    "l.commune_id = r.commune_id AND l.dob_y = r.dob_y AND l.dob_m = r.dob_m",
+    "l.commune_id = r.commune_id AND l.dob_y = r.dob_y AND l.dob_d = r.dob_d",
     "l.person_hint = r.person_hint",
     "l.hh_key = r.hh_key",
 ]
@@ -102,6 +117,10 @@ TRAINING_RULES = [
     "l.village_id = r.village_id",  # trains date of birth (and the rest again)
     "l.name_phon = r.name_phon AND l.sex = r.sex",  # trains date of birth, commune
 ]
+# Pairs drawn to estimate u, and blocked pairs per EM session: enough for stable estimates, small
+# enough that training costs seconds whatever the size of the province.
+U_PAIRS = 2e6
+EM_PAIRS = 1e6
 logger = logging.getLogger(__name__)
 
 
@@ -135,33 +154,37 @@ def _spark_session():
 
 
 class Scorer:
-    """Registers cards and residents on one engine, trains or loads a model, scores pairs."""
+    """Registers cards and residents on one engine, trains or loads a model, scores pairs.
 
-    def __init__(self, cards: pa.Table, persons: pa.Table, *, engine: str = "duckdb",
+    Inputs are tables on our DuckDB connection ``con`` (columns ``INPUT_COLUMNS``); the scores are
+    written back there. DuckDB works on those tables in place; Spark reads them as Parquet, as it
+    reads national extracts.
+    """
+
+    def __init__(self, con, cards_table: str, persons_table: str, *, engine: str = "duckdb",
                  settings: dict | None = None, n_persons: int | None = None):
-        self.engine = engine
+        self.con, self.engine = con, engine
         # Display names are views in a Spark session shared by every Scorer: make them unique.
         suffix = uuid.uuid4().hex[:8]
         self.cards_name, persons_name = f"{CARDS}_{suffix}", f"{PERSONS}_{suffix}"
         if engine == "duckdb":
             from splink import DuckDBAPI
 
-            self.api = DuckDBAPI()
-            left = self.api.register(cards, dataset_display_name=self.cards_name)
-            right = self.api.register(persons, dataset_display_name=persons_name)
+            self.api = DuckDBAPI(connection=con)
+            left = self.api.register(cards_table, dataset_display_name=self.cards_name)
+            right = self.api.register(persons_table, dataset_display_name=persons_name)
             self.dialect = "duckdb"
         elif engine == "spark":
             from splink import SparkAPI
 
             spark = _spark_session()
             self.api = SparkAPI(spark_session=spark)
-            # Spark reads the extracts as Parquet, as it does national extracts.
             self._tmp = tempfile.TemporaryDirectory(prefix="everydoor-link-")
             spark.sparkContext.setCheckpointDir(os.path.join(self._tmp.name, "checkpoints"))
             frames = {}
-            for name, table in ((CARDS, cards), (PERSONS, persons)):
+            for name, table in ((CARDS, cards_table), (PERSONS, persons_table)):
                 path = os.path.join(self._tmp.name, f"{name}.parquet")
-                pq.write_table(table, path)
+                con.execute(f"COPY (SELECT {', '.join(INPUT_COLUMNS)} FROM {table}) TO '{path}' (FORMAT parquet)")
                 frames[name] = spark.read.parquet(path)
             left = self.api.register(frames[CARDS], dataset_display_name=self.cards_name)
             right = self.api.register(frames[PERSONS], dataset_display_name=persons_name)
@@ -169,7 +192,9 @@ class Scorer:
         else:
             raise ValueError(f"unknown engine {engine!r}")
         if settings is None:
-            settings = settings_for(self.dialect, n_persons=n_persons or persons.num_rows)
+            if n_persons is None:
+                n_persons = con.sql(f"SELECT count(*) FROM {persons_table}").fetchall()[0][0]
+            settings = settings_for(self.dialect, n_persons=n_persons)
         self._inputs = [left, right]
         self.linker = self._linker_for(settings)
 
@@ -179,7 +204,7 @@ class Scorer:
         level = int(os.environ.get("EVERYDOOR_SPLINK_LOG", logging.WARNING))
         return Linker(self._inputs, settings, log_level=level)
 
-    def train(self, *, u_pairs: float = 5e6, em_pairs: float = 2e6) -> bool:
+    def train(self, *, u_pairs: float = U_PAIRS, em_pairs: float = EM_PAIRS) -> bool:
         """u from random pairs, m by EM on several blockings; False when the data are too few."""
         self.linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=42)
         trained = 0
@@ -198,8 +223,8 @@ class Scorer:
     def settings_json(self) -> str:
         return json.dumps(self.linker.misc.save_model_to_json(), ensure_ascii=False)
 
-    def predict(self) -> pa.Table:
-        """Scored pairs as (card_id, person_id, match_weight, match_probability)."""
+    def predict_into(self, table: str) -> None:
+        """Table ``table`` on ``con``: scored pairs (card_id, person_id, match_weight, match_probability)."""
         scored = self.linker.inference.predict(threshold_match_probability=SCORE_FLOOR, warning_mode="never")
         sql = (
             f"SELECT CASE WHEN source_dataset_l = '{self.cards_name}' THEN uid_l ELSE uid_r END AS card_id, "
@@ -207,11 +232,12 @@ class Scorer:
             f"match_weight, match_probability FROM {scored.physical_name}"
         )
         if self.engine == "duckdb":
-            table = self.api.duckdb_con.sql(sql).to_arrow_table()
+            self.con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
         else:
-            table = self.api.spark.sql(sql).toArrow()
+            self.con.register("scores_arrow", self.api.spark.sql(sql).toArrow())
+            self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM scores_arrow")
+            self.con.unregister("scores_arrow")
         scored.drop_table_from_database_and_remove_from_cache()
-        return table
 
 
 def model_dialect(settings_json: str) -> str:

@@ -7,6 +7,7 @@ Existing links and reviewers' decisions are kept, so a re-run only works on what
 
 import datetime as dt
 import json
+import tempfile
 import time
 from collections.abc import Callable
 
@@ -17,17 +18,15 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from everydoor.core.errors import ErrorCode, EverydoorError
-from everydoor.linkage import frames, stages, writes
+from everydoor.linkage import frames, scoring, stages, writes
 from everydoor.linkage.features import fold_expr
-from everydoor.linkage.model import Scorer, model_dialect
+from everydoor.linkage.model import model_dialect
 from everydoor.linkage.models import Duplicate, Link, LinkModel, LinkRun, ReviewItem
-from everydoor.linkage.thresholds import choose_thresholds
 from everydoor.registry.models import Card, Person
 
 ENGINES = ("duckdb", "spark")
-# Cards sampled to train the model, and ID-linked cards re-scored to choose the thresholds.
-TRAINING_CARDS = 300_000
-CALIBRATION_CARDS = 20_000
+DUCKDB_THREADS = 2
+DUCKDB_MEMORY = "4GB"
 
 Progress = Callable[[str], None]
 
@@ -36,9 +35,14 @@ def _fingerprint() -> dict:
     """What a run depends on; an unchanged fingerprint means an unchanged result."""
     persons = Person.objects.filter(present=True).aggregate(n=Count("id"), max_id=Max("id"), batch=Max("batch_id"))
     cards = Card.objects.filter(present=True).aggregate(n=Count("id"), max_id=Max("id"), batch=Max("batch_id"))
+    return {"persons": persons, "cards": cards, **_decisions_fingerprint()}
+
+
+def _decisions_fingerprint() -> dict:
+    """The part a run changes itself: links and review items (the registers are as read at its start)."""
     links = Link.objects.aggregate(n=Count("id"), max_id=Max("id"))
     reviews = ReviewItem.objects.aggregate(n=Count("id"), decided=Count("id", filter=~Q(decision="pending")))
-    return {"persons": persons, "cards": cards, "links": links, "reviews": reviews}
+    return {"links": links, "reviews": reviews}
 
 
 def _timestamp_value(moment: dt.datetime) -> str:
@@ -50,37 +54,52 @@ def _timestamp_value(moment: dt.datetime) -> str:
 
 
 def link_counts() -> dict:
-    """The reconciliation figures printed by `everydoor link --json`."""
+    """The reconciliation figures printed by `everydoor link --json`, as the database holds them now."""
     present = Card.objects.filter(present=True)
     by_method = dict(
         Link.objects.filter(card__present=True).values_list("method").annotate(n=Count("id")).values_list("method", "n")
     )
+    pending = ReviewItem.objects.filter(decision=ReviewItem.Decision.PENDING, card__present=True,
+                                        card__link__isnull=True).count()
+    last = LinkRun.objects.order_by("-id").first()
+    return _counts(cards=present.count(), by_method=by_method, to_review=pending,
+                   duplicates=Duplicate.objects.filter(run=last).count())
+
+
+def _counts(*, cards: int, by_method: dict, to_review: int, duplicates: int) -> dict:
     linked = sum(by_method.values())
-    cards = present.count()
     return {
         "cards": cards,
         "linked_by_id": by_method.get(Link.Method.PERSONAL_ID, 0),
         "linked_probabilistic": by_method.get(Link.Method.PROBABILISTIC, 0),
         "linked_manual": by_method.get(Link.Method.MANUAL, 0),
-        "to_review": ReviewItem.objects.filter(decision=ReviewItem.Decision.PENDING, card__present=True,
-                                               card__link__isnull=True).count(),
+        "to_review": to_review,
         "unlinked": cards - linked,
-        "duplicates": Duplicate.objects.filter(run=LinkRun.objects.order_by("-id").first()).count(),
+        "duplicates": duplicates,
         "synced_rate": round(linked / cards, 6) if cards else 0.0,
     }
 
 
+def _connect(temp_dir: str) -> duckdb.DuckDBPyConnection:
+    # Bounded: the machine is shared, and DuckDB would otherwise take 80% of its memory.
+    return duckdb.connect(config={"threads": DUCKDB_THREADS, "memory_limit": DUCKDB_MEMORY,
+                                  "temp_directory": temp_dir, "preserve_insertion_order": False})
+
+
 def _load(con: duckdb.DuckDBPyConnection) -> None:
-    persons = frames.persons_frame()
-    cards = frames.cards_frame().with_columns(address_key=fold_expr(pl.col("address")).replace("", None))
-    reviews = frames.review_frame()
-    villages = frames.villages_frame()
-    links = frames.links_frame().join(cards.select("card_id"), on="card_id", how="semi")
-    for name, frame in {"persons": persons, "cards": cards, "links": links, "reviews": reviews,
-                        "villages": villages}.items():
-        con.register(f"{name}_arrow", frame.to_arrow())
+    """persons, cards (with address_key), links, reviews and villages as tables on ``con``."""
+    cards = frames.cards_frame()
+    # A few thousand distinct addresses for millions of cards: fold each once.
+    keys = cards.select("address").unique().with_columns(address_key=fold_expr(pl.col("address")).replace("", None))
+    tables = {"persons": frames.persons_frame(), "cards": cards.join(keys, on="address", how="left").drop("address"),
+              "links": frames.links_frame(), "reviews": frames.review_frame(), "villages": frames.villages_frame()}
+    del cards, keys
+    for name in list(tables):
+        con.register(f"{name}_arrow", tables.pop(name).to_arrow())
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
         con.unregister(f"{name}_arrow")
+    # Links of cards no longer present neither count nor block anything.
+    con.execute("DELETE FROM links WHERE card_id NOT IN (SELECT card_id FROM cards)")
 
 
 def _latest_model(dialect: str) -> LinkModel | None:
@@ -100,118 +119,70 @@ def link_run(*, engine: str = "duckdb", progress: Progress | None = None, retrai
     last = LinkRun.objects.order_by("-id").first()
     if last is not None and not retrain and last.fingerprint == fingerprint:
         step("nothing changed since the last run")
-        return link_counts()
+        return last.counts
 
-    con = duckdb.connect()
-    step("reading registers")
-    _load(con)
-    step("linking by personal ID")
-    stages.exact_links(con)
-    stages.hints(con)
-    con.execute("""CREATE OR REPLACE TABLE pool AS SELECT card_id FROM cards
-                   WHERE card_id NOT IN (SELECT card_id FROM all_links)""")
-    n_pool = con.sql("SELECT count(*) FROM pool").fetchall()[0][0]
-
-    dialect = "duckdb" if engine == "duckdb" else "spark"
-    model = None if retrain else _latest_model(dialect)
-    scores, lower, upper, trained = _score(con, engine, model, step) if n_pool else (_NO_SCORES, None, None, None)
-    if lower is None:
-        lower, upper = (model.lower_threshold, model.upper_threshold) if model else (0.05, 0.9)
-
-    con.register("scores_arrow", scores.to_arrow())
-    con.execute("CREATE OR REPLACE TABLE scores AS SELECT * FROM scores_arrow")
-    stages.select_links(con, lower, upper)
-    con.execute("""CREATE OR REPLACE TABLE final_links AS
-                   SELECT card_id, person_id FROM all_links UNION ALL SELECT card_id, person_id FROM new_links""")
-    duplicates = stages.duplicates(con)
-    id_links = con.sql("SELECT card_id, person_id FROM id_links").pl()
-    new_links = con.sql("SELECT card_id, person_id, match_probability FROM new_links").pl()
-    review = con.sql("SELECT card_id, person_id, match_probability FROM review").pl()
-    con.close()
+    with tempfile.TemporaryDirectory(prefix="everydoor-duckdb-") as temp_dir, _connect(temp_dir) as con:
+        step("reading registers")
+        _load(con)
+        step("linking by personal ID")
+        stages.exact_links(con)
+        con.execute("""CREATE OR REPLACE TABLE pool AS SELECT card_id FROM cards
+                       WHERE card_id NOT IN (SELECT card_id FROM all_links)""")
+        n_pool = con.sql("SELECT count(*) FROM pool").fetchall()[0][0]
+        dialect = "duckdb" if engine == "duckdb" else "spark"
+        model = None if retrain else _latest_model(dialect)
+        trained = None
+        if n_pool:
+            settings = json.loads(model.settings_json) if model else None
+            trained = scoring.score_pool(con, engine=engine, settings=settings, step=step)
+        else:
+            scoring.empty_scores(con)
+        if trained is not None:
+            lower, upper = trained.lower, trained.upper
+        else:
+            lower, upper = (model.lower_threshold, model.upper_threshold) if model else scoring.DEFAULT_THRESHOLDS
+        step("choosing links")
+        stages.select_links(con, lower, upper)
+        con.execute("""CREATE OR REPLACE TABLE final_links AS
+                       SELECT card_id, person_id FROM all_links UNION ALL SELECT card_id, person_id FROM new_links""")
+        duplicates = stages.duplicates(con)
+        id_links = con.sql("SELECT card_id, person_id FROM id_links ORDER BY card_id").pl()
+        new_links = con.sql("SELECT card_id, person_id, match_probability FROM new_links ORDER BY card_id").pl()
+        review = con.sql("SELECT card_id, person_id, match_probability FROM review ORDER BY card_id").pl()
+        by_method = dict(con.sql("""SELECT method, count(*) FROM all_links GROUP BY method
+                                    UNION ALL SELECT 'probabilistic', count(*) FROM new_links""").fetchall())
+        n_links = con.sql("SELECT count(*) FROM links").fetchall()[0][0]
+        # Pending pairs of cards still without a link: those already queued and those queued now.
+        to_review = con.sql("""
+            SELECT count(*) FROM (SELECT card_id FROM reviews WHERE decision = 'pending'
+                                  UNION ALL SELECT card_id FROM review) r
+            WHERE r.card_id IN (SELECT card_id FROM cards) AND r.card_id NOT IN (SELECT card_id FROM final_links)
+        """).fetchall()[0][0]
+        n_cards = con.sql("SELECT count(*) FROM cards").fetchall()[0][0]
 
     step("writing links")
-    with transaction.atomic():
+    # Every id written was read from the registers, whose rows are never deleted: SQLite's per-row
+    # foreign key look-ups (a third of the insert time for millions of links) are skipped.
+    with connection.constraint_checks_disabled(), transaction.atomic():
         if trained is not None:
             version = (LinkModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
-            model = LinkModel.objects.create(version=version, settings_json=trained[0], lower_threshold=trained[1],
-                                             upper_threshold=trained[2], trained_on=trained[3])
-        _write_links(id_links, new_links, model)
+            model = LinkModel.objects.create(version=version, settings_json=trained.settings_json,
+                                             lower_threshold=trained.lower, upper_threshold=trained.upper,
+                                             trained_on=trained.trained_on)
+        _write_links(id_links, new_links, model, rebuild_indexes=id_links.height + new_links.height > n_links)
         _write_review(review, model)
         run = LinkRun.objects.create(engine=engine, model=model)
         Duplicate.objects.all().delete()
         writes.bulk_insert(Duplicate._meta.db_table, duplicates.with_columns(run_id=pl.lit(run.id, pl.Int64)))
-        run.fingerprint = _fingerprint()
+        run.fingerprint = {**fingerprint, **_decisions_fingerprint()}
         run.duration_s = round(time.perf_counter() - started, 3)
-        run.counts = link_counts()
+        run.counts = _counts(cards=n_cards, by_method=by_method, to_review=to_review, duplicates=duplicates.height)
         run.save(update_fields=["fingerprint", "duration_s", "counts"])
     return run.counts
 
 
-_NO_SCORES = pl.DataFrame(schema={"card_id": pl.Int64, "person_id": pl.Int64, "match_weight": pl.Float64,
-                                  "match_probability": pl.Float64})
-
-
-def _score(con: duckdb.DuckDBPyConnection, engine: str, model: LinkModel | None, step: Progress):
-    """Score the pool's candidate pairs, training a model first when there is none.
-
-    Returns (scores, lower, upper, trained) where ``trained`` is (settings_json, lower, upper,
-    trained_on) for a model trained here, else None.
-    """
-    persons_in = stages.person_inputs(con)
-    if model is not None:
-        step("scoring candidate pairs")
-        scorer = Scorer(stages.card_inputs(con, "card_id IN (SELECT card_id FROM pool)").to_arrow(),
-                        persons_in.to_arrow(), engine=engine, settings=json.loads(model.settings_json))
-        return pl.from_arrow(scorer.predict()), model.lower_threshold, model.upper_threshold, None
-
-    step("training the model")
-    train_cards = stages.card_inputs(con, f"hash(card_id) % 1000 < {_sample_permille(con, TRAINING_CARDS)}")
-    scorer = Scorer(train_cards.to_arrow(), persons_in.to_arrow(), engine=engine)
-    if not scorer.train():
-        return _NO_SCORES, None, None, None  # too few records to learn from: the rest waits for more data
-    settings_json = scorer.settings_json()
-    # ID-linked cards, scored as if they had no ID, are the labels that choose the thresholds.
-    calibration_where = (f"card_id IN (SELECT card_id FROM all_links WHERE method = 'personal_id') "
-                         f"AND hash(card_id) % 1000 < {_sample_permille(con, CALIBRATION_CARDS, 'id')}")
-    step("scoring candidate pairs")
-    scoring_cards = stages.card_inputs(con, f"card_id IN (SELECT card_id FROM pool) OR ({calibration_where})")
-    scorer = Scorer(scoring_cards.to_arrow(), persons_in.to_arrow(), engine=engine,
-                    settings=json.loads(settings_json))
-    scores = pl.from_arrow(scorer.predict())
-    con.register("scores_arrow", scores.to_arrow())
-    calibration = con.sql("""
-        WITH best AS (
-            SELECT s.card_id, s.person_id, s.match_probability,
-                   row_number() OVER (PARTITION BY s.card_id ORDER BY s.match_weight DESC, s.person_id) AS r
-            FROM scores_arrow s JOIN all_links l USING (card_id) WHERE l.method = 'personal_id')
-        SELECT b.match_probability, (b.person_id = l.person_id) AS correct
-        FROM best b JOIN all_links l USING (card_id) WHERE r = 1
-    """).pl()
-    con.unregister("scores_arrow")
-    n_calibration = stages.card_inputs(con, calibration_where).height
-    if n_calibration >= 50:
-        lower, upper = choose_thresholds(calibration, n_calibration)
-    else:
-        lower, upper = choose_thresholds(_expected_best(scores))
-    trained_on = {"cards": train_cards.height, "persons": persons_in.height, "calibration_cards": n_calibration}
-    return scores, lower, upper, (settings_json, lower, upper, trained_on)
-
-
-def _sample_permille(con: duckdb.DuckDBPyConnection, wanted: int, kind: str = "all") -> int:
-    """Per-mille of cards to sample so that about ``wanted`` are taken."""
-    sql = ("SELECT count(*) FROM cards" if kind == "all"
-           else "SELECT count(*) FROM all_links WHERE method = 'personal_id'")
-    total = con.sql(sql).fetchall()[0][0]
-    return 1000 if total <= wanted else max(1, wanted * 1000 // total)
-
-
-def _expected_best(scores: pl.DataFrame) -> pl.DataFrame:
-    """Best candidate per card, its probability standing in for the label."""
-    best = scores.sort("match_weight", descending=True).unique("card_id", keep="first")
-    return best.select("match_probability", correct=pl.col("match_probability"))
-
-
-def _write_links(id_links: pl.DataFrame, new_links: pl.DataFrame, model: LinkModel | None) -> None:
+def _write_links(id_links: pl.DataFrame, new_links: pl.DataFrame, model: LinkModel | None, *,
+                 rebuild_indexes: bool) -> None:
     now = _timestamp_value(timezone.now())
     by_id = id_links.select(
         "card_id", "person_id", method=pl.lit(Link.Method.PERSONAL_ID.value), match_probability=pl.lit(1.0),
@@ -221,7 +192,7 @@ def _write_links(id_links: pl.DataFrame, new_links: pl.DataFrame, model: LinkMod
         match_probability=pl.col("match_probability").round(6),
         model_id=pl.lit(model.id if model else None, pl.Int64), reviewer_id=pl.lit(None, pl.Int64),
         linked_at=pl.lit(now))
-    writes.bulk_insert(Link._meta.db_table, pl.concat([by_id, probabilistic]))
+    writes.bulk_insert(Link._meta.db_table, pl.concat([by_id, probabilistic]), rebuild_indexes=rebuild_indexes)
 
 
 def _write_review(review: pl.DataFrame, model: LinkModel | None) -> None:

@@ -1,13 +1,14 @@
 """The set-based steps of a link run, as SQL over one DuckDB connection (no Django here).
 
-Tables expected on the connection: persons, cards, links (card_id, person_id, method),
-reviews (card_id, person_id, decision), villages. Each step creates tables for the next.
+Tables expected on the connection: persons, cards (with address_key), links (card_id, person_id,
+method), reviews (card_id, person_id, decision), villages. Each step creates tables for the next;
+the hints and model inputs are made only for the cards in ``scope`` (those the model will see).
 """
 
 import duckdb
 import polars as pl
 
-from everydoor.linkage.features import id_agrees_sql, name_columns
+from everydoor.linkage.features import ID_VALID_SQL, id_agrees_sql, name_columns
 
 # Groups of cards sharing an address larger than this are a village, not a household.
 MAX_ADDRESS_GROUP = 20
@@ -38,8 +39,21 @@ def exact_links(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
+def names(con: duckdb.DuckDBPyConnection) -> None:
+    """names(full_name, name_lc, name_fold, name_sorted, name_phon): the forms of every distinct name.
+
+    Residents and cards share few distinct names (tens of thousands for millions of records),
+    so the string work runs once per name, not once per record."""
+    distinct = con.sql("SELECT full_name FROM persons UNION SELECT full_name FROM cards").pl()
+    forms = name_columns(distinct).with_columns(
+        pl.col(c).replace("", None) for c in ("name_lc", "name_fold", "name_sorted", "name_phon"))
+    con.register("names_arrow", forms.to_arrow())
+    con.execute("CREATE OR REPLACE TABLE names AS SELECT * FROM names_arrow")
+    con.unregister("names_arrow")
+
+
 def hints(con: duckdb.DuckDBPyConnection) -> None:
-    """card_hints(card_id, person_hint, hh_key, village_id) from cards already linked.
+    """card_hints(card_id, person_hint, hh_key, village_id) for the cards in ``scope``, from cards already linked.
 
     person_hint: another card with the same SI code is linked to that resident (SI code history).
     hh_key: another card at the same address is linked to a member of that household.
@@ -48,7 +62,8 @@ def hints(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE OR REPLACE TABLE si_hint AS
         SELECT c.card_id, min(l.person_id) AS person_hint
-        FROM cards c JOIN cards c2 ON c2.si_code = c.si_code AND c2.card_id <> c.card_id
+        FROM cards c JOIN scope USING (card_id)
+        JOIN cards c2 ON c2.si_code = c.si_code AND c2.card_id <> c.card_id
         JOIN all_links l ON l.card_id = c2.card_id
         WHERE c.si_code IS NOT NULL
         GROUP BY c.card_id HAVING count(DISTINCT l.person_id) = 1
@@ -63,7 +78,7 @@ def hints(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE OR REPLACE TABLE hh_hint AS
         SELECT a.card_id, min(p.household_id) AS hh_key, min(p.village_id) AS hh_village_id
-        FROM card_address a
+        FROM card_address a JOIN scope USING (card_id)
         JOIN card_address a2 ON a2.commune_id = a.commune_id AND a2.address_key = a.address_key
              AND a2.card_id <> a.card_id
         JOIN all_links l ON l.card_id = a2.card_id
@@ -71,51 +86,55 @@ def hints(con: duckdb.DuckDBPyConnection) -> None:
         WHERE p.household_id IS NOT NULL
         GROUP BY a.card_id HAVING count(DISTINCT p.household_id) = 1
     """)
+    # Matched once per distinct (commune, address), not once per card.
     con.execute("""
         CREATE OR REPLACE TABLE village_hint AS
-        SELECT c.card_id, min(v.village_id) AS village_id
-        FROM cards c JOIN villages v ON v.commune_id = c.commune_id
-        WHERE c.address_key IS NOT NULL AND length(v.village_key) >= 4
-          AND contains(replace(c.address_key, ' ', ''), v.village_key)
-        GROUP BY c.card_id HAVING count(*) = 1
+        WITH addresses AS (SELECT DISTINCT c.commune_id, c.address_key FROM cards c JOIN scope USING (card_id)
+                           WHERE c.address_key IS NOT NULL),
+        found AS (SELECT a.commune_id, a.address_key, min(v.village_id) AS village_id
+                  FROM addresses a JOIN villages v ON v.commune_id = a.commune_id
+                  WHERE length(v.village_key) >= 4 AND contains(replace(a.address_key, ' ', ''), v.village_key)
+                  GROUP BY ALL HAVING count(*) = 1)
+        SELECT c.card_id, f.village_id FROM cards c JOIN scope USING (card_id)
+        JOIN found f ON f.commune_id = c.commune_id AND f.address_key = c.address_key
     """)
     con.execute("""
         CREATE OR REPLACE TABLE card_hints AS
-        SELECT c.card_id, s.person_hint, h.hh_key, coalesce(v.village_id, h.hh_village_id) AS village_id
-        FROM cards c LEFT JOIN si_hint s USING (card_id) LEFT JOIN hh_hint h USING (card_id)
+        SELECT s.card_id, si.person_hint, h.hh_key, coalesce(v.village_id, h.hh_village_id) AS village_id
+        FROM scope s LEFT JOIN si_hint si USING (card_id) LEFT JOIN hh_hint h USING (card_id)
         LEFT JOIN village_hint v USING (card_id)
     """)
 
 
-def card_inputs(con: duckdb.DuckDBPyConnection, where: str) -> pl.DataFrame:
-    """Cards (``where`` selects which) in the model's input form."""
-    frame = con.sql(f"""
-        SELECT c.card_id AS uid, c.full_name, c.dob_year AS dob_y, c.dob_month AS dob_m,
-               c.dob_day AS dob_d, c.sex, c.commune_id, h.village_id, h.hh_key, h.person_hint
-        FROM cards c JOIN card_hints h USING (card_id) WHERE {where}
-    """).pl()
-    return _model_form(frame)
+def card_inputs(con: duckdb.DuckDBPyConnection, table: str, where: str, hide_id: str = "FALSE") -> int:
+    """Table ``table``: the cards of ``scope`` that ``where`` selects, in the model's input form; its row count.
+
+    hide_id: cards whose personal ID the model must not see (ID-linked cards scored as if they had none)."""
+    con.execute(f"""
+        CREATE OR REPLACE TABLE {table} AS
+        SELECT c.card_id AS uid,
+               CASE WHEN {ID_VALID_SQL.format(p='c.')} AND NOT ({hide_id}) THEN c.personal_id END AS personal_id,
+               n.name_lc, n.name_fold, n.name_sorted, n.name_phon,
+               c.dob_year::INTEGER AS dob_y, c.dob_month::INTEGER AS dob_m, c.dob_day::INTEGER AS dob_d,
+               nullif(c.sex, '') AS sex, c.commune_id, h.village_id, h.hh_key, h.person_hint
+        FROM cards c JOIN card_hints h USING (card_id) LEFT JOIN names n ON n.full_name = c.full_name
+        WHERE {where}
+    """)
+    return con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
-def person_inputs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    frame = con.sql("""
-        SELECT person_id AS uid, full_name, dob_year AS dob_y, dob_month AS dob_m, dob_day AS dob_d, sex,
-               commune_id, village_id, household_id AS hh_key, person_id AS person_hint
-        FROM persons
-    """).pl()
-    return _model_form(frame)
-
-
-def _model_form(frame: pl.DataFrame) -> pl.DataFrame:
-    from everydoor.linkage.model import INPUT_COLUMNS
-
-    frame = name_columns(frame).with_columns(
-        pl.col("sex").replace("", None),
-        *[pl.col(c).replace("", None) for c in ("name_lc", "name_fold", "name_sorted", "name_phon")],
-        *[pl.col(c).cast(pl.Int64) for c in ("uid", "commune_id", "village_id", "hh_key", "person_hint")],
-        *[pl.col(c).cast(pl.Int32) for c in ("dob_y", "dob_m", "dob_d")],
-    )
-    return frame.select(INPUT_COLUMNS)
+def person_inputs(con: duckdb.DuckDBPyConnection, table: str = "person_inputs") -> int:
+    """Table ``table``: every resident in the model's input form; its row count."""
+    con.execute(f"""
+        CREATE OR REPLACE TABLE {table} AS
+        SELECT p.person_id AS uid, CASE WHEN {ID_VALID_SQL.format(p='p.')} THEN p.personal_id END AS personal_id,
+               n.name_lc, n.name_fold, n.name_sorted, n.name_phon,
+               p.dob_year::INTEGER AS dob_y, p.dob_month::INTEGER AS dob_m, p.dob_day::INTEGER AS dob_d,
+               nullif(p.sex, '') AS sex, p.commune_id, p.village_id, p.household_id AS hh_key,
+               p.person_id AS person_hint
+        FROM persons p LEFT JOIN names n ON n.full_name = p.full_name
+    """)
+    return con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
 def select_links(con: duckdb.DuckDBPyConnection, lower: float, upper: float) -> None:
