@@ -163,6 +163,7 @@ class _Register:
     validate: Callable  # (frame, as_of, file_name, commune_ids) -> (good, quarantine)
     key_field: str  # named in the quarantine when two rows claim one record
     compared: tuple[str, ...]  # columns that must agree for two rows to be the same record
+    loaded: Callable[[], list]  # the good rows' columns under the register's names, as the load takes them
 
 
 def _prepare(register: _Register, path: Path, as_of: dt.date, progress: Progress):
@@ -170,24 +171,42 @@ def _prepare(register: _Register, path: Path, as_of: dt.date, progress: Progress
     progress("resolving communes", 0.15)
     commune_ids = _resolver().resolve_frame(frame, commune="commune", province="province", address="address")
     progress("validating", 0.3)
+    rows_read = frame.height
     good, quarantine = register.validate(frame, as_of, path.name, commune_ids)
+    del frame, commune_ids  # the file's frame is the largest object: free it before the next steps
     good, conflicting, duplicates = _split_duplicates(good, list(register.compared))
     if conflicting.height:
         quarantine = pl.concat([quarantine, _conflicts_to_quarantine(
             conflicting, good, path.name, register.key_field, list(register.columns))])
         good = good.join(conflicting.select(ROW), on=ROW, how="anti")
-    return good, quarantine, duplicates, frame.height
+    # Only what the load writes goes on: validation's working columns would double the memory held.
+    return good.select(register.loaded()), quarantine, duplicates, rows_read
 
 
 POPULATION = _Register(
     POPULATION_COLUMNS, POPULATION_REQUIRED, ("commune", "address"),
     lambda frame, as_of, name, ids: validate_population(frame, as_of=as_of, file_name=name, commune_ids=ids),
     "personal_id", tuple(c for c in POPULATION_COLUMNS if c != "personal_id"),
+    lambda: ["record_key", "personal_id", "full_name", "name_key",
+             pl.col("date_of_birth_date").alias("dob"), pl.col("date_of_birth_y").alias("dob_year"),
+             pl.col("date_of_birth_m").alias("dob_month"), pl.col("date_of_birth_d").alias("dob_day"),
+             pl.col("sex_code").fill_null("").alias("sex"), pl.col("ethnicity").fill_null(""),
+             "household_id", pl.col("relation_to_head").fill_null(""), "commune_id", "village",
+             pl.col("address").fill_null(""), pl.col("status_code").alias("status"),
+             pl.col("status_date_date").alias("status_date"), "flags"],
 )
 CARDS = _Register(
     CARD_COLUMNS, CARD_REQUIRED, CARD_ONE_OF,
     lambda frame, as_of, name, ids: validate_cards(frame, file_name=name, commune_ids=ids),
     "card_number", tuple(CARD_COLUMNS),
+    lambda: ["record_key", pl.col("card_number").fill_null(""), pl.col("si").fill_null("").alias("si_code"),
+             pl.col("personal_id").fill_null(""), "full_name", "name_key",
+             pl.col("date_of_birth_date").alias("dob"), pl.col("date_of_birth_y").alias("dob_year"),
+             pl.col("date_of_birth_m").alias("dob_month"), pl.col("date_of_birth_d").alias("dob_day"),
+             pl.col("sex_code").fill_null("").alias("sex"), pl.col("group").fill_null("").alias("group_code"),
+             "payer_group", pl.col("level").alias("benefit_level"),
+             pl.col("valid_from_date").alias("valid_from"), pl.col("valid_to_date").alias("valid_to"),
+             "commune_id", pl.col("address").fill_null(""), pl.col("clinic_code").fill_null(""), "flags", "raw"],
 )
 
 
@@ -216,14 +235,8 @@ def _load_population(cursor, good: pl.DataFrame, batch: ImportBatch, scope_ids: 
     progress("residents", 0.7)
     persons = good.join(household_ids, left_on="household_id", right_on="code", how="left",
                         maintain_order="left", suffix="_db").select(
-        "record_key", "personal_id", "full_name", "name_key",
-        pl.col("date_of_birth_date").alias("dob"), pl.col("date_of_birth_y").alias("dob_year"),
-        pl.col("date_of_birth_m").alias("dob_month"), pl.col("date_of_birth_d").alias("dob_day"),
-        pl.col("sex_code").fill_null("").alias("sex"), pl.col("ethnicity").fill_null(""),
-        pl.col("household_id_db").alias("household_id"), pl.col("relation_to_head").fill_null(""),
-        "commune_id", "village_id", pl.col("address").fill_null(""),
-        pl.col("status_code").alias("status"), pl.col("status_date_date").alias("status_date"), "flags",
-    )
+        "record_key", *merge.PERSON_FIELDS[:9], pl.col("household_id_db").alias("household_id"),
+        *merge.PERSON_FIELDS[10:])
     return merge.persons_merge(cursor, persons, batch_id=batch.id, as_of=batch.as_of.isoformat(),
                                scope_ids=scope_ids)
 
@@ -238,18 +251,8 @@ def population_import(*, path: Path | str, as_of: dt.date, scope: str | None = N
 # --- cards ----------------------------------------------------------------------------------------
 
 def _load_cards(cursor, good: pl.DataFrame, batch: ImportBatch, scope_ids: list[int], progress: Progress) -> dict:
-    cards = good.select(
-        "record_key", pl.col("card_number").fill_null(""), pl.col("si").fill_null("").alias("si_code"),
-        pl.col("personal_id").fill_null(""), "full_name", "name_key",
-        pl.col("date_of_birth_date").alias("dob"), pl.col("date_of_birth_y").alias("dob_year"),
-        pl.col("date_of_birth_m").alias("dob_month"), pl.col("date_of_birth_d").alias("dob_day"),
-        pl.col("sex_code").fill_null("").alias("sex"), pl.col("group").fill_null("").alias("group_code"),
-        "payer_group", pl.col("level").alias("benefit_level"),
-        pl.col("valid_from_date").alias("valid_from"), pl.col("valid_to_date").alias("valid_to"),
-        "commune_id", pl.col("address").fill_null(""), pl.col("clinic_code").fill_null(""), "flags", "raw",
-    )
     progress("cards", 0.7)
-    return merge.cards_merge(cursor, cards, batch_id=batch.id, as_of=batch.as_of.isoformat(), scope_ids=scope_ids)
+    return merge.cards_merge(cursor, good, batch_id=batch.id, as_of=batch.as_of.isoformat(), scope_ids=scope_ids)
 
 
 def cards_import(*, path: Path | str, as_of: dt.date, scope: str | None = None, user=None,
