@@ -113,14 +113,14 @@ PREDICTION_RULES = [
     "l.hh_key = r.hh_key",
 ]
 TRAINING_RULES = [
-    "l.commune_id = r.commune_id AND l.dob_y = r.dob_y",  # trains name, sex, village, household, history
-    "l.village_id = r.village_id",  # trains date of birth (and the rest again)
-    "l.name_phon = r.name_phon AND l.sex = r.sex",  # trains date of birth, commune
+    "l.commune_id = r.commune_id AND l.dob_y = r.dob_y",  # trains ID, name, sex, village, household, history
+    "l.name_phon = r.name_phon AND l.sex = r.sex",  # trains date of birth, commune (and the rest again)
+    "l.village_id = r.village_id",  # trains date of birth again: small registers can fail the sessions above
 ]
 # Pairs drawn to estimate u, and blocked pairs per EM session: enough for stable estimates, small
 # enough that training costs seconds whatever the size of the province.
 U_PAIRS = 2e6
-EM_PAIRS = 1e6
+EM_PAIRS = 5e5
 logger = logging.getLogger(__name__)
 
 

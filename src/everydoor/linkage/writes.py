@@ -8,6 +8,7 @@ date row by row. Callers hold the transaction (one per service).
 """
 
 import contextlib
+import datetime as dt
 import io
 
 import polars as pl
@@ -33,12 +34,27 @@ def bulk_insert(table: str, frame: pl.DataFrame, *, rebuild_indexes: bool = Fals
         ) as copy:
             copy.write(buffer.getvalue())
         return frame.height
-    values = ", ".join(f"value ->> '$.{name}'" for name in frame.columns)
+    # Columns with one value (method, model, time...) are bound once; the others travel as JSON
+    # objects with short keys, which SQLite parses several times faster than long ones.
+    constant = {name: frame[name][0] for name in frame.columns if frame[name].n_unique() == 1}
+    varying = [name for name in frame.columns if name not in constant]
+    values = ", ".join("%s" if name in constant else f"value ->> '$.c{varying.index(name)}'" for name in frame.columns)
     sql = f"INSERT INTO {table} ({columns}) SELECT {values} FROM json_each(%s)"
+    short = frame.select(pl.col(name).alias(f"c{i}") for i, name in enumerate(varying))
+    if not varying:  # one row, or every row alike: json_each still needs one element per row
+        short = pl.DataFrame({"c": [0] * frame.height})
     with connection.cursor() as cursor, _indexes_rebuilt(cursor, table, rebuild_indexes):
         for start in range(0, frame.height, CHUNK_ROWS):
-            cursor.execute(sql, [frame.slice(start, CHUNK_ROWS).write_json()])
+            params = [_python(value) for value in constant.values()] + [short.slice(start, CHUNK_ROWS).write_json()]
+            cursor.execute(sql, params)
     return frame.height
+
+
+def _python(value):
+    """A frame's scalar as sqlite3 binds it (dates and times as ISO text)."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 @contextlib.contextmanager
