@@ -1,4 +1,5 @@
 import datetime as dt
+import random
 
 import pytest
 
@@ -7,6 +8,7 @@ from everydoor.linkage.models import Duplicate, Link, LinkModel, LinkRun, Review
 from everydoor.linkage.selectors import links_export_frame, review_list
 from everydoor.linkage.services import link_run, review_decide
 from tests import factories
+from tests.linkage import synth
 
 
 def _links():
@@ -111,3 +113,21 @@ def test_duplicates_are_reported_not_merged():
 def test_unknown_engine_is_a_user_error():
     with pytest.raises(EverydoorError):
         link_run(engine="hadoop")
+
+
+@pytest.mark.django_db
+def test_a_card_whose_id_names_nobody_is_not_given_to_a_namesake(register):
+    """A valid personal ID found in no resident's record belongs to a non-resident: two different IDs
+    outweigh an identical name, date of birth and commune."""
+    person = register["persons"][5]
+    stranger = factories.card(si_code="1588888888", personal_id=synth.personal_id(random.Random(1), person.sex,
+                                                                                     person.dob_year),
+                              full_name=person.full_name, dob=person.dob, sex=person.sex, com=person.commune)
+    twin_without_id = factories.card(si_code="1577777777", full_name=person.full_name, dob=person.dob,
+                                     sex=person.sex, com=person.commune)
+    assert stranger.personal_id != person.personal_id
+    link_run()
+    assert not Link.objects.filter(card=stranger).exists()
+    assert not ReviewItem.objects.filter(card=stranger).exists()
+    # the same record without an ID is still linked: the ID comparison only speaks when both have one
+    assert Link.objects.get(card=twin_without_id).person_id == person.id
