@@ -5,7 +5,6 @@ Splink model on the rest; it queues the doubtful pairs for review and reports du
 Existing links and reviewers' decisions are kept, so a re-run only works on what changed.
 """
 
-import datetime as dt
 import json
 import tempfile
 import time
@@ -43,14 +42,6 @@ def _decisions_fingerprint() -> dict:
     links = Link.objects.aggregate(n=Count("id"), max_id=Max("id"))
     reviews = ReviewItem.objects.aggregate(n=Count("id"), decided=Count("id", filter=~Q(decision="pending")))
     return {"links": links, "reviews": reviews}
-
-
-def _timestamp_value(moment: dt.datetime) -> str:
-    """A timestamp as the database's bulk path expects it (SQLite stores naive UTC text)."""
-    utc = moment.astimezone(dt.UTC)
-    if connection.vendor == "postgresql":
-        return utc.isoformat()
-    return utc.replace(tzinfo=None).isoformat(sep=" ")
 
 
 def link_counts() -> dict:
@@ -183,7 +174,7 @@ def link_run(*, engine: str = "duckdb", progress: Progress | None = None, retrai
 
 def _write_links(id_links: pl.DataFrame, new_links: pl.DataFrame, model: LinkModel | None, *,
                  rebuild_indexes: bool) -> None:
-    now = _timestamp_value(timezone.now())
+    now = timezone.now()
     by_id = id_links.select(
         "card_id", "person_id", method=pl.lit(Link.Method.PERSONAL_ID.value), match_probability=pl.lit(1.0),
         model_id=pl.lit(None, pl.Int64), reviewer_id=pl.lit(None, pl.Int64), linked_at=pl.lit(now))
@@ -196,7 +187,7 @@ def _write_links(id_links: pl.DataFrame, new_links: pl.DataFrame, model: LinkMod
 
 
 def _write_review(review: pl.DataFrame, model: LinkModel | None) -> None:
-    now = _timestamp_value(timezone.now())
+    now = timezone.now()
     rows = review.select(
         "card_id", "person_id", match_probability=pl.col("match_probability").round(6),
         model_id=pl.lit(model.id if model else None, pl.Int64), decision=pl.lit(ReviewItem.Decision.PENDING.value),

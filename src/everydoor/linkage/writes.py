@@ -8,7 +8,6 @@ date row by row. Callers hold the transaction (one per service).
 """
 
 import contextlib
-import datetime as dt
 import io
 
 import polars as pl
@@ -25,9 +24,10 @@ def bulk_insert(table: str, frame: pl.DataFrame, *, rebuild_indexes: bool = Fals
     if frame.is_empty():
         return 0
     columns = ", ".join(frame.columns)
+    frame = _dates_as_text(frame, offset=connection.vendor == "postgresql")
     if connection.vendor == "postgresql":
         buffer = io.BytesIO()
-        frame.write_csv(buffer, include_header=False, null_value="", datetime_format="%Y-%m-%dT%H:%M:%S%.f%z")
+        frame.write_csv(buffer, include_header=False, null_value="")
         connection.ensure_connection()
         with connection.connection.cursor() as cursor, cursor.copy(
             f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)"
@@ -45,16 +45,23 @@ def bulk_insert(table: str, frame: pl.DataFrame, *, rebuild_indexes: bool = Fals
         short = pl.DataFrame({"c": [0] * frame.height})
     with connection.cursor() as cursor, _indexes_rebuilt(cursor, table, rebuild_indexes):
         for start in range(0, frame.height, CHUNK_ROWS):
-            params = [_python(value) for value in constant.values()] + [short.slice(start, CHUNK_ROWS).write_json()]
+            params = list(constant.values()) + [short.slice(start, CHUNK_ROWS).write_json()]
             cursor.execute(sql, params)
     return frame.height
 
 
-def _python(value):
-    """A frame's scalar as sqlite3 binds it (dates and times as ISO text)."""
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    return value.isoformat() if isinstance(value, dt.date) else value
+def _dates_as_text(frame: pl.DataFrame, *, offset: bool) -> pl.DataFrame:
+    """Dates as ISO text; times in UTC (naive ones are taken as UTC), with the offset for PostgreSQL,
+    naive for SQLite, as Django stores them there."""
+    text = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Datetime):
+            utc = pl.col(name).dt.convert_time_zone("UTC").dt.replace_time_zone(None) if dtype.time_zone \
+                else pl.col(name)
+            text.append(utc.dt.strftime("%Y-%m-%d %H:%M:%S%.6f" + ("+00:00" if offset else "")))
+        elif dtype == pl.Date:
+            text.append(pl.col(name).dt.strftime("%Y-%m-%d"))
+    return frame.with_columns(text)
 
 
 @contextlib.contextmanager
