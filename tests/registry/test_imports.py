@@ -285,3 +285,14 @@ def test_failed_bulk_import_changes_nothing_and_the_next_one_loads(tmp_path, wri
     monkeypatch.undo()
     batch = population_import(path=write_population(tmp_path / "b.csv", newer), as_of=dt.date(2025, 11, 30))
     assert (batch.rows_inserted, batch.rows_updated) == (2, 1)
+
+
+def test_two_rows_of_one_card_period_that_disagree_keep_the_first_and_quarantine_the_other(tmp_path):
+    rows = [CARDS[0], CARDS[0][:13] + ("10002",), CARDS[0], CARDS[3]]
+    batch = cards_import(path=write_cards(tmp_path / "c.csv", rows), as_of=AS_OF)
+    assert (batch.rows_read, batch.rows_loaded, batch.rows_quarantined) == (4, 2, 1)
+    assert "1 exact duplicate" in batch.error
+    assert Card.objects.get(record_key="DT2101001234567|2025-01-01").clinic_code == "10001"
+    bad = QuarantineRow.objects.get(batch=batch)
+    assert (bad.row_number, bad.field, bad.reason) == (2, "card_number", "duplicate_record")
+    assert json.loads(bad.raw)["clinic_code"] == "10002"

@@ -39,20 +39,22 @@ def _noop(step: str, done: float) -> None:
     pass
 
 
-def _split_duplicates(good: pl.DataFrame, columns: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Keep the first row of each record_key. Exact repeats are counted; conflicting ones quarantined."""
-    repeated = good.select(ROW, pl.col("record_key").is_first_distinct().alias("first"),
+def _split_duplicates(good: pl.DataFrame, columns: list[str]) -> tuple[pl.Series | None, pl.DataFrame, int]:
+    """Keep the first row of each record_key. Exact repeats are counted; conflicting ones quarantined.
+
+    Returns (mask of the rows kept, or None for all; the conflicting rows; the exact repeats).
+    """
+    repeated = good.select(pl.col("record_key").is_first_distinct().alias("first"),
                            pl.col("record_key").is_duplicated().alias("shared"))
     if not repeated["shared"].any():
-        return good, good.select(ROW).clear(), 0
-    # Only the rows whose key is shared are compared (the wide frame is filtered once).
-    first = good.filter(repeated["first"])
+        return None, good.select(ROW).clear(), 0
+    # Only the rows whose key is shared are compared.
     rest = good.filter(~repeated["first"]).select(ROW, "record_key", *columns)
     compared = rest.join(good.filter(repeated["first"] & repeated["shared"]).select("record_key", *columns),
                          on="record_key", suffix="__first")
     same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}__first")) for c in columns)
     conflicting = compared.filter(~same)
-    return first, conflicting, compared.height - conflicting.height
+    return repeated["first"], conflicting, compared.height - conflicting.height
 
 
 def _conflicts_to_quarantine(conflicting: pl.DataFrame, good: pl.DataFrame, file_name: str,
@@ -174,13 +176,14 @@ def _prepare(register: _Register, path: Path, as_of: dt.date, progress: Progress
     rows_read = frame.height
     good, quarantine = register.validate(frame, as_of, path.name, commune_ids)
     del frame, commune_ids  # the file's frame is the largest object: free it before the next steps
-    good, conflicting, duplicates = _split_duplicates(good, list(register.compared))
+    kept, conflicting, duplicates = _split_duplicates(good, list(register.compared))
     if conflicting.height:
         quarantine = pl.concat([quarantine, _conflicts_to_quarantine(
             conflicting, good, path.name, register.key_field, list(register.columns))])
-        good = good.join(conflicting.select(ROW), on=ROW, how="anti")
-    # Only what the load writes goes on: validation's working columns would double the memory held.
-    return good.select(register.loaded()), quarantine, duplicates, rows_read
+    # Only what the load writes goes on (selected before the rows are filtered, so the wide
+    # frame of validation's working columns is never copied).
+    rows = good.lazy() if kept is None else good.lazy().filter(kept)
+    return rows.select(register.loaded()).collect(), quarantine, duplicates, rows_read
 
 
 POPULATION = _Register(
