@@ -64,8 +64,12 @@ def test_bulk_write_with_its_batch_makes_the_copy_stale(world, var):
 
 def test_link_removed_by_a_review_makes_the_copy_stale(world, var):
     columnar.load_frames(dates=[AS_OF])
+    from everydoor.linkage.models import ReviewItem
+    from everydoor.linkage.services import review_decide
+
     link = Link.objects.filter(card__valid_from__lte=AS_OF, card__valid_to__gte=AS_OF).first()
-    Link.objects.filter(pk=link.pk).delete()
+    item = ReviewItem.objects.create(card_id=link.card_id, person_id=link.person_id, match_probability=0.5)
+    review_decide(item_id=item.id, accept=False, actor="test")
     cards = columnar.load_frames(dates=[AS_OF])["cards"]
     assert cards.filter(card_id=link.card_id)["person_id"].to_list() == [None]
 

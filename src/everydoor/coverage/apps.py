@@ -6,9 +6,11 @@ class CoverageConfig(AppConfig):
 
     def ready(self) -> None:
         # Every write to the registers makes the columnar copy stale (see coverage/columnar.py): bulk
-        # imports and link runs through the ImportBatch / LinkRun they save in their transaction, ORM
-        # edits through the rows themselves.
-        from django.db.models.signals import post_delete, post_save
+        # imports, link runs and review decisions through the ImportBatch / LinkRun / ReviewItem they
+        # save in their transaction, ORM edits through the rows themselves. No post_delete receivers:
+        # they would turn every bulk delete of links into a row-by-row one (rows are never deleted
+        # but by a review, which saves its ReviewItem).
+        from django.db.models.signals import post_save
 
         from everydoor.core.versions import data_changed
 
@@ -16,6 +18,5 @@ class CoverageConfig(AppConfig):
             data_changed()
 
         for model in ("registry.ImportBatch", "registry.Person", "registry.Card", "linkage.Link",
-                      "linkage.LinkRun"):
+                      "linkage.LinkRun", "linkage.ReviewItem"):
             post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"columnar-{model}")
-            post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"columnar-{model}")
