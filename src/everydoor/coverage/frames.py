@@ -47,30 +47,21 @@ _UNIT_COMMUNES_SQL = (
 )
 
 
-def _literal(value) -> str:
-    """Dates and ints only, for COPY, which takes no parameters."""
-    if isinstance(value, dt.date):
-        return f"'{value.isoformat()}'"
-    if isinstance(value, int):
-        return str(value)
-    raise TypeError(f"unsupported literal {value!r}")
-
-
-def _select(table: str, schema: dict, renames: dict, where: str = "") -> str:
+def _select(table: str, schema: dict, renames: dict) -> str:
     columns = ", ".join(f"{renames.get(name, name)} AS {name}" for name in schema)
-    return f"SELECT {columns} FROM {table}" + (f" WHERE {where}" if where else "")
+    return f"SELECT {columns} FROM {table}"
 
 
 _UNIT, _ROW = "\x1f", "\n"
 
 
-def _sqlite_blob(conn, sql: str, params: list, schema: dict) -> pl.DataFrame | None:
+def _sqlite_blob(conn, sql: str, schema: dict) -> pl.DataFrame | None:
     """The rows formatted by SQLite into one CSV-like blob; None if a value holds a separator."""
     names = list(schema)
-    fmt = _UNIT.join(["%%s"] * len(names))  # %% because Django turns %s into SQLite's ?
+    fmt = _UNIT.join(["%%s"] * len(names))  # %% because Django formats the query (see the execute below)
     with conn.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*), CAST(group_concat(printf('{fmt}', {', '.join(names)}), char(10)) AS BLOB) "
-                       f"FROM ({sql}) AS q", params)
+                       f"FROM ({sql}) AS q", [])  # params given, so Django turns %% into %
         count, blob = cursor.fetchone()
     if not count:
         return pl.DataFrame(schema=schema)
@@ -82,13 +73,11 @@ def _sqlite_blob(conn, sql: str, params: list, schema: dict) -> pl.DataFrame | N
     return frame if frame.height == count and frame.width == len(names) else None
 
 
-def _query(sql: str, params: list, schema: dict, conn=None) -> pl.DataFrame:
+def _query(sql: str, schema: dict, conn=None) -> pl.DataFrame:
     conn = conn or connection
-    if conn.vendor == "sqlite" and (frame := _sqlite_blob(conn, sql, params, schema)) is not None:
+    if conn.vendor == "sqlite" and (frame := _sqlite_blob(conn, sql, schema)) is not None:
         return frame.with_columns(_cast(name, dtype, frame.schema[name]) for name, dtype in schema.items())
     if conn.vendor == "postgresql":
-        for value in params:
-            sql = sql.replace("%s", _literal(value), 1)
         buffer = io.BytesIO()
         with conn.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
             for block in copy:
@@ -101,7 +90,7 @@ def _query(sql: str, params: list, schema: dict, conn=None) -> pl.DataFrame:
                             schema_overrides={k: v if v.is_integer() else pl.Utf8 for k, v in schema.items()})
     else:
         with conn.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql)
             rows = cursor.fetchall()
         if not rows:
             return pl.DataFrame(schema=schema)
@@ -121,24 +110,21 @@ def _cast(name: str, dtype, current) -> pl.Expr:
 
 
 def persons_frame(*, conn=None) -> pl.DataFrame:
-    return _query(_select("registry_person", PERSON_SCHEMA, _PERSON_COLUMNS), [], PERSON_SCHEMA, conn)
+    return _query(_select("registry_person", PERSON_SCHEMA, _PERSON_COLUMNS), PERSON_SCHEMA, conn)
 
 
-def cards_frame(*, dates: list[dt.date] | None, conn=None) -> pl.DataFrame:
-    """Cards valid on any of the dates (every card if dates is None), with the person each is linked to."""
-    where = " OR ".join("(valid_from <= %s AND valid_to >= %s)" for _ in dates or [])
-    params = [d for day in dates or [] for d in (day, day)]
+def cards_frame(*, conn=None) -> pl.DataFrame:
+    """Every card, with the person it is linked to (or null)."""
     conn = conn or connection
     if conn.vendor == "postgresql":  # a hash join in the server is cheaper than shipping the links
-        schema = CARD_SCHEMA
         columns = ", ".join("l.person_id AS person_id" if k == "person_id" else f"c.{_CARD_COLUMNS.get(k, k)} AS {k}"
-                            for k in schema)
-        cards = _query(f"SELECT {columns} FROM registry_card c LEFT JOIN linkage_link l ON l.card_id = c.id"
-                       + (f" WHERE {where.replace('valid_', 'c.valid_')}" if where else ""), params, schema, conn)
+                            for k in CARD_SCHEMA)
+        cards = _query(f"SELECT {columns} FROM registry_card c LEFT JOIN linkage_link l ON l.card_id = c.id",
+                       CARD_SCHEMA, conn)
     else:
         schema = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id"}
-        cards = _query(_select("registry_card", schema, _CARD_COLUMNS, where), params, schema, conn)
-        links = _query(_LINKS_SQL, [], LINK_SCHEMA, conn)
+        cards = _query(_select("registry_card", schema, _CARD_COLUMNS), schema, conn)
+        links = _query(_LINKS_SQL, LINK_SCHEMA, conn)
         cards = cards.join(links, on="card_id", how="left")
     return cards.select(list(CARD_SCHEMA))
 
@@ -150,15 +136,15 @@ def valid_on(cards: pl.DataFrame, dates: list[dt.date]) -> pl.DataFrame:
 
 def units_frames() -> dict[str, pl.DataFrame]:
     return {
-        "communes": _query(_COMMUNES_SQL, [], COMMUNE_SCHEMA),
-        "villages": _query(_VILLAGES_SQL, [], VILLAGE_SCHEMA),
-        "unit_communes": _query(_UNIT_COMMUNES_SQL, [], UNIT_COMMUNE_SCHEMA),
+        "communes": _query(_COMMUNES_SQL, COMMUNE_SCHEMA),
+        "villages": _query(_VILLAGES_SQL, VILLAGE_SCHEMA),
+        "unit_communes": _query(_UNIT_COMMUNES_SQL, UNIT_COMMUNE_SCHEMA),
     }
 
 
 def registers_frames() -> dict[str, pl.DataFrame]:
     """persons and every card, read on two connections at once when that is safe."""
-    persons, cards = _both(lambda conn: persons_frame(conn=conn), lambda conn: cards_frame(dates=None, conn=conn))
+    persons, cards = _both(lambda conn: persons_frame(conn=conn), lambda conn: cards_frame(conn=conn))
     return {"persons": persons, "cards": cards}
 
 
