@@ -296,3 +296,25 @@ def test_two_rows_of_one_card_period_that_disagree_keep_the_first_and_quarantine
     bad = QuarantineRow.objects.get(batch=batch)
     assert (bad.row_number, bad.field, bad.reason) == (2, "card_number", "duplicate_record")
     assert json.loads(bad.raw)["clinic_code"] == "10002"
+
+
+
+def test_a_bulk_write_with_a_missing_reference_fails_whole():
+    """SQLite imports run with foreign keys off (checking them row by row was most of a bulk insert):
+    each distinct reference is checked instead, and one row pointing nowhere fails the write."""
+    from django.db import IntegrityError, connection, transaction
+
+    from everydoor.geo.models import AdminUnit
+    from everydoor.pipeline import loaders
+
+    commune = AdminUnit.objects.filter(level=AdminUnit.Level.COMMUNE).first()
+    frame = pl.DataFrame({"code": ["HH-OK", "HH-BAD"], "commune_id": [commune.id, 987654321]})
+    with (pytest.raises(IntegrityError) as failure, loaders.bulk_writes(), transaction.atomic(),
+          connection.cursor() as cursor):
+        loaders.insert_rows(cursor, frame, "registry_household")
+        if loaders.is_postgres():  # PostgreSQL checks its own (deferred) keys
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    if not loaders.is_postgres():
+        assert "registry_household.commune_id refers to geo_adminunit rows that do not exist: [987654321]" in str(
+            failure.value)
+    assert not Household.objects.exists()

@@ -104,6 +104,7 @@ def households_merge(cursor, households: pl.DataFrame) -> pl.DataFrame:
         pl.col("commune_id").ne_missing(pl.col("commune_id_held"))
         | pl.col("village_id").ne_missing(pl.col("village_id_held"))))
     if moved.height:
+        loaders.references_check(cursor, moved, "registry_household")
         loaders.stage(cursor, moved.select("household_id", "commune_id", "village_id"), "stage_households")
         cursor.execute("""
             UPDATE registry_household SET commune_id = s.commune_id, village_id = s.village_id
@@ -135,6 +136,7 @@ def persons_merge(cursor, persons: pl.DataFrame, *, batch_id: int, as_of: str, s
     counts = {"inserted": plan.new.height, "updated": 0, "absent": len(plan.absent_ids)}
     if plan.candidates.height:
         ne = distinct_from()
+        loaders.references_check(cursor, plan.candidates, "registry_person")  # the update below writes them
         loaders.stage(cursor, plan.candidates, "stage_persons", index_on=("record_key",))
         new_state = ", ".join(f"s.{f}" for f in PERSON_STATE)
         old_state = ", ".join(f"p.{f}" for f in PERSON_STATE)
@@ -182,6 +184,7 @@ def cards_merge(cursor, cards: pl.DataFrame, *, batch_id: int, as_of: str, scope
     counts = {"inserted": plan.new.height, "updated": 0, "absent": len(plan.absent_ids)}
     if plan.candidates.height:
         ne = distinct_from()
+        loaders.references_check(cursor, plan.candidates, "registry_card")  # the update below writes them
         loaders.stage(cursor, plan.candidates, "stage_cards", index_on=("record_key",))
         cursor.execute("DROP TABLE IF EXISTS stage_card_changes")
         cursor.execute(f"""
