@@ -1,14 +1,12 @@
 """Pages: login, area scope, and the communes page in a real browser (Debian's chromium)."""
 
-import os
-import shutil
-
 import pytest
 from django.contrib.auth import get_user_model
 
 from everydoor.accounts.models import Role
 from everydoor.accounts.services import user_upsert
 from tests import factories as f
+from tests.web.browser import chromium_page
 
 
 def _world():
@@ -46,17 +44,9 @@ def test_a_user_without_an_area_is_refused(client):
 
 @pytest.mark.browser
 def test_login_and_communes_in_chromium(live_server, transactional_db):
-    from playwright.sync_api import sync_playwright
-
-    assert shutil.which("chromium"), "Debian's chromium is needed: `make browser` installs it"
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs beside the live server's ORM
     prov, _, _ = _world()
     user_upsert(username="boss", password="pw-123456", role=Role.PROVINCE, area=prov)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
-        page = browser.new_page()
+    with chromium_page() as page:
         page.goto(f"{live_server.url}/")
         page.fill("input[name=username]", "boss")
         page.fill("input[name=password]", "pw-123456")
@@ -67,4 +57,3 @@ def test_login_and_communes_in_chromium(live_server, transactional_db):
         text = page.locator("table#communes").inner_text()
         assert "Xã Mường Bo" in text and "Xã Bản Lầu" in text
         assert page.locator("h1").inner_text() == "Tỉnh Thử Nghiệm"
-        browser.close()

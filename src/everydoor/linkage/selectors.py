@@ -1,8 +1,12 @@
-"""Reads of the linkage domain: the review queue and the links export."""
+"""Reads of the linkage domain: the review queue (whole, or one area's page) and the links export."""
 
 import polars as pl
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
 
+from everydoor.core.errors import ErrorCode, EverydoorError
+from everydoor.geo.models import AdminUnit
+from everydoor.geo.selectors import communes_in
 from everydoor.linkage.frames import read_sql
 from everydoor.linkage.models import Link, ReviewItem
 from everydoor.registry.models import Card, Person
@@ -10,22 +14,61 @@ from everydoor.registry.models import Card, Person
 
 def review_list(*, decision: str = ReviewItem.Decision.PENDING, limit: int | None = None) -> list[dict]:
     """Pairs waiting for a reviewer (cards still without a link), most likely first."""
-    items: QuerySet = ReviewItem.objects.filter(decision=decision).select_related("card", "person")
-    if decision == ReviewItem.Decision.PENDING:
-        items = items.filter(card__link__isnull=True, card__present=True)
-    items = items.order_by("-match_probability", "id")
+    items = _review_items(decision)
     if limit:
         items = items[:limit]
-    return [
-        {
-            "id": item.id, "match_probability": item.match_probability, "decision": item.decision,
-            "card_id": item.card_id, "card_number": item.card.card_number, "si_code": item.card.si_code,
-            "card_name": item.card.full_name, "card_dob": _dob(item.card), "card_sex": item.card.sex,
-            "person_id": item.person_id, "personal_id": item.person.personal_id or "",
-            "person_name": item.person.full_name, "person_dob": _dob(item.person), "person_sex": item.person.sex,
-        }
-        for item in items
-    ]
+    return [_review_row(item) for item in items]
+
+
+def review_page(*, area: AdminUnit, commune_code: str | None = None, number=1, per_page: int = 50) -> Page:
+    """One page of the pending pairs whose card or resident is in `area` (or in one of its communes).
+
+    A commune code outside the area selects nothing. The page's object_list holds review_list rows.
+    """
+    communes = communes_in(area)
+    if commune_code:
+        communes = communes.filter(code=commune_code)
+    page = Paginator(_in_communes(_review_items(ReviewItem.Decision.PENDING), communes), per_page).get_page(number)
+    page.object_list = [_review_row(item) for item in page.object_list]
+    return page
+
+
+def review_item_in_area(*, item_id: int, area: AdminUnit) -> ReviewItem:
+    """The review item, if its card's or resident's commune is in `area`: a reviewer decides only there."""
+    items = ReviewItem.objects.filter(id=item_id)
+    if not items.exists():
+        raise EverydoorError(ErrorCode.NOT_FOUND, f"no review item {item_id}")
+    item = _in_communes(items, communes_in(area)).first()
+    if item is None:
+        raise EverydoorError(ErrorCode.FORBIDDEN, f"review item {item_id} is outside {area.name}")
+    return item
+
+
+def _review_items(decision: str) -> QuerySet[ReviewItem]:
+    items = ReviewItem.objects.filter(decision=decision).select_related(
+        "card__commune", "person__commune", "person__village", "person__household")
+    if decision == ReviewItem.Decision.PENDING:
+        items = items.filter(card__link__isnull=True, card__present=True)
+    return items.order_by("-match_probability", "id")
+
+
+def _in_communes(items: QuerySet[ReviewItem], communes: QuerySet[AdminUnit]) -> QuerySet[ReviewItem]:
+    ids = communes.values("id")
+    return items.filter(Q(card__commune__in=ids) | Q(person__commune__in=ids))
+
+
+def _review_row(item: ReviewItem) -> dict:
+    card, person = item.card, item.person
+    return {
+        "id": item.id, "match_probability": item.match_probability, "decision": item.decision,
+        "card_id": item.card_id, "card_number": card.card_number, "si_code": card.si_code,
+        "card_personal_id": card.personal_id, "card_name": card.full_name, "card_dob": _dob(card),
+        "card_sex": card.sex, "card_commune": card.commune.name if card.commune else "",
+        "person_id": item.person_id, "personal_id": person.personal_id or "", "person_name": person.full_name,
+        "person_dob": _dob(person), "person_sex": person.sex, "person_commune": person.commune.name,
+        "person_village": person.village.name if person.village else "",
+        "household": person.household.code if person.household else "",
+    }
 
 
 def _dob(record) -> str:
