@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 import polars as pl
 from django.db import connection
 
+from everydoor.core.sqlite_text import sqlite_frame
+
 PERSON_SCHEMA = {
     "person_id": pl.Int64, "dob": pl.Date, "dob_year": pl.Int32, "dob_month": pl.Int32, "dob_day": pl.Int32,
     "sex": pl.Utf8, "ethnicity": pl.Utf8, "commune_id": pl.Int64, "village_id": pl.Int64,
@@ -52,30 +54,9 @@ def _select(table: str, schema: dict, renames: dict) -> str:
     return f"SELECT {columns} FROM {table}"
 
 
-_UNIT, _ROW = "\x1f", "\n"
-
-
-def _sqlite_blob(conn, sql: str, schema: dict) -> pl.DataFrame | None:
-    """The rows formatted by SQLite into one CSV-like blob; None if a value holds a separator."""
-    names = list(schema)
-    fmt = _UNIT.join(["%%s"] * len(names))  # %% because Django formats the query (see the execute below)
-    with conn.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), CAST(group_concat(printf('{fmt}', {', '.join(names)}), char(10)) AS BLOB) "
-                       f"FROM ({sql}) AS q", [])  # params given, so Django turns %% into %
-        count, blob = cursor.fetchone()
-    if not count:
-        return pl.DataFrame(schema=schema)
-    try:
-        frame = pl.read_csv(blob, has_header=False, separator=_UNIT, quote_char=None, eol_char=_ROW,
-                            new_columns=names, schema_overrides=dict.fromkeys(names, pl.Utf8))
-    except pl.exceptions.PolarsError:
-        return None
-    return frame if frame.height == count and frame.width == len(names) else None
-
-
 def _query(sql: str, schema: dict, conn=None) -> pl.DataFrame:
     conn = conn or connection
-    if conn.vendor == "sqlite" and (frame := _sqlite_blob(conn, sql, schema)) is not None:
+    if conn.vendor == "sqlite" and (frame := sqlite_frame(conn, sql, schema)) is not None:
         return frame.with_columns(_cast(name, dtype, frame.schema[name]) for name, dtype in schema.items())
     if conn.vendor == "postgresql":
         buffer = io.BytesIO()

@@ -13,13 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 import polars as pl
 from django.db import connection
 
+from everydoor.core.sqlite_text import sqlite_frame
 from everydoor.geo.models import AdminUnit
 from everydoor.linkage.models import Link, ReviewItem
 from everydoor.registry.models import Card, Person
 
 # Ids per SQLite chunk: about 100 MB of text for cards with names and addresses.
 CHUNK_IDS = 500_000
-_UNIT, _ROW = "\x1f", "\n"
 
 
 def _on_postgres() -> bool:
@@ -45,24 +45,9 @@ def _fetchall(conn, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 
 
 def _sqlite_text(conn, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """One SELECT's rows formatted by SQLite into one value and parsed by Polars (fetchall if unsafe)."""
-    names = list(schema)
-    fmt = _UNIT.join(["%%s"] * len(names))  # %% because Django turns %s into SQLite's ?
-    with conn.cursor() as cursor:
-        cursor.execute(f"SELECT count(*), CAST(group_concat(printf('{fmt}', {', '.join(names)}), char(10)) AS BLOB) "
-                       f"FROM ({sql}) AS q", [])
-        count, blob = cursor.fetchall()[0]
-    if not count:
-        return pl.DataFrame(schema=schema)
-    text_schema = {name: (pl.String if dtype == pl.Date else dtype) for name, dtype in schema.items()}
-    try:
-        frame = pl.read_csv(blob, has_header=False, separator=_UNIT, quote_char=None, eol_char=_ROW,
-                            new_columns=names, schema=text_schema)
-    except pl.exceptions.PolarsError:
-        frame = None
-    if frame is None or frame.height != count:  # a separator inside a value
-        return _fetchall(conn, sql, schema)
-    return frame
+    """One SELECT's rows formatted by SQLite and parsed by Polars (fetchall if a value holds a separator)."""
+    frame = sqlite_frame(conn, sql, schema)
+    return _fetchall(conn, sql, schema) if frame is None else frame
 
 
 def _side_connection_usable() -> bool:
