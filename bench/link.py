@@ -15,8 +15,10 @@ Measured 2026-11-23 on the 2-core machine, shared with other work, SQLite:
   full Lào Cai (1.67M residents, 4.44M cards): 76.6 s (82.1 s in an earlier run), peak RSS 4.05 GB,
   P 0.99951 R 1.0 F1 0.99975; plain Splink 447.9 s, P 0.99163 R 0.99782 F1 0.99471.
   growth:  0.1M residents / 0.27M cards 12.0 s (7.4 s of it training), 1.0M / 2.66M 48.7 s (3.7 GB),
-  1.67M / 4.44M 76.6 s: linear above ~1M. 3M (--growth 1.8) not run yet: its import of ~8M card
-  rows takes tens of minutes (and took 14 GB for 4.4M rows in an earlier import) on a shared machine.
+  1.67M / 4.44M 76.6 s (4.05 GB), 3.06M / 7.99M 198.5 s (10.1 GB, F1 0.99975; --growth 1.8, nothing else
+  running during the link run): about linear up to 1.67M, then 1.5x the cost per card at 3M — reading the registers
+  (51.2 s) and writing 8M links (70.3 s: index builds and the WAL beyond the page cache) grow faster
+  than the rest (scoring 34.3 s, training 18.4 s).
 """
 
 import argparse
