@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import duckdb
 import polars as pl
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from everydoor.linkage import frames, scoring, stages, writes
 from everydoor.linkage.features import fold_expr
 from everydoor.linkage.model import model_dialect
 from everydoor.linkage.models import Duplicate, Link, LinkModel, LinkRun, ReviewItem
+from everydoor.pipeline import loaders
 from everydoor.registry.models import Card, Person
 
 ENGINES = ("duckdb", "spark")
@@ -152,9 +153,9 @@ def link_run(*, engine: str = "duckdb", progress: Progress | None = None, retrai
         n_cards = con.sql("SELECT count(*) FROM cards").fetchall()[0][0]
 
     step("writing links")
-    # Every id written was read from the registers, whose rows are never deleted: SQLite's per-row
-    # foreign key look-ups (a third of the insert time for millions of links) are skipped.
-    with connection.constraint_checks_disabled(), transaction.atomic():
+    # bulk_writes: SQLite's per-row foreign key look-ups (a third of the insert time for millions of
+    # links) are off; the ids written were read from the registers, whose rows are never deleted.
+    with loaders.bulk_writes(), transaction.atomic():
         if trained is not None:
             version = (LinkModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
             model = LinkModel.objects.create(version=version, settings_json=trained.settings_json,

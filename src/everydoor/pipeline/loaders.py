@@ -63,14 +63,18 @@ def stage(cursor, frame: pl.DataFrame, table: str, *, index_on: tuple[str, ...] 
     cursor.execute(f"ANALYZE {table}")
 
 
-def insert_rows(cursor, frame: pl.DataFrame, table: str) -> None:
-    """Append the frame's rows to a table whose columns it names (COPY, or batched inserts)."""
+def insert_rows(cursor, frame: pl.DataFrame, table: str, *, references_known: bool = False) -> None:
+    """Append the frame's rows to a table whose columns it names (COPY, or batched inserts).
+
+    references_known: every id the rows refer to was just read from its table (see references_check).
+    """
     if frame.height == 0:
         return
     if is_postgres():
         _copy(cursor, frame, table)
     else:
-        references_check(cursor, frame, table)
+        if not references_known:
+            references_check(cursor, frame, table)
         _insert_batches(cursor, frame, table)
 
 
