@@ -28,7 +28,9 @@ def test_cards_frame_reads_every_value_even_with_separators_inside():
 
 @pytest.mark.django_db
 def test_cards_frame_reads_in_chunks_of_ids(monkeypatch):
-    monkeypatch.setattr(frames, "CHUNK_IDS", 2)
+    from everydoor.core import sqlite_text
+
+    monkeypatch.setattr(sqlite_text, "CHUNK_IDS", 2)
     cards = [factories.card(full_name=f"Người {i}") for i in range(5)]
     Card.objects.filter(id=cards[2].id).update(present=False)
     frame = frames.cards_frame()

@@ -1,25 +1,19 @@
 """Read registers from the database into Polars frames, fast and in one pass per table.
 
 PostgreSQL: ``COPY (SELECT ...) TO STDOUT`` as CSV, parsed by Polars. SQLite: the database
-formats the rows itself (printf + group_concat into one text value per chunk of ids, parsed by
-Polars' CSV reader), which avoids a Python object per value; chunks keep each value far below
-SQLite's 1 GB limit and are read two at a time on two connections when that is safe. A chunk
-whose values hold the separators falls back to ``fetchall``. Never the ORM row by row.
+formats the rows itself, in chunks of ids on two connections (core.sqlite_text). Never the ORM
+row by row.
 """
 
 import io
-from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 from django.db import connection
 
-from everydoor.core.sqlite_text import sqlite_frame
+from everydoor.core.sqlite_text import sqlite_rows, sqlite_table
 from everydoor.geo.models import AdminUnit
 from everydoor.linkage.models import Link, ReviewItem
 from everydoor.registry.models import Card, Person
-
-# Ids per SQLite chunk: about 100 MB of text for cards with names and addresses.
-CHUNK_IDS = 500_000
 
 
 def _on_postgres() -> bool:
@@ -32,52 +26,6 @@ def _finish(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame
              if t == pl.Date and frame.schema[n] == pl.String]
     strings = [pl.col(n).replace("", None) for n, t in schema.items() if t == pl.String]
     return frame.with_columns(*dates, *strings)
-
-
-def _fetchall(conn, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    with conn.cursor() as cursor:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    if not rows:
-        return pl.DataFrame(schema=schema)
-    # Django's SQLite connection already turns declared date columns into dates.
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-def _sqlite_text(conn, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """One SELECT's rows formatted by SQLite and parsed by Polars (fetchall if a value holds a separator)."""
-    frame = sqlite_frame(conn, sql, schema)
-    return _fetchall(conn, sql, schema) if frame is None else frame
-
-
-def _side_connection_usable() -> bool:
-    """A second connection sees the same rows only outside a transaction, and never for in-memory SQLite."""
-    return not connection.in_atomic_block and not connection.is_in_memory_db()
-
-
-def _sqlite_chunks(sqls: list[str], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """Every chunk's rows, in order; half of the chunks on a second connection in a thread.
-
-    SQLite releases the GIL while it formats rows, so the two halves overlap."""
-    if len(sqls) < 2 or not _side_connection_usable():
-        parts = [_sqlite_text(connection, sql, schema) for sql in sqls]
-    else:
-        def side_half():
-            side = connection.copy()
-            try:
-                return [_sqlite_text(side, sql, schema) for sql in sqls[1::2]]
-            finally:
-                side.close()
-
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            future = pool.submit(side_half)
-            even = [_sqlite_text(connection, sql, schema) for sql in sqls[0::2]]
-            odd = future.result()
-        parts = [part for pair in zip(even, odd + [None], strict=False) for part in pair if part is not None]
-    parts = [part for part in parts if part.height]
-    if not parts:
-        return pl.DataFrame(schema=schema)
-    return pl.concat(parts, how="vertical_relaxed")
 
 
 def _postgres_copy(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -99,25 +47,18 @@ def read_sql(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
         frame = _postgres_copy(sql, schema)
     else:
         # The CTE's column list gives the SELECT's columns the schema's names.
-        frame = _sqlite_text(connection, f"WITH q({', '.join(schema)}) AS ({sql}) SELECT * FROM q", schema)
+        frame = sqlite_rows(connection, f"WITH q({', '.join(schema)}) AS ({sql}) SELECT * FROM q", schema)
     return _finish(frame, schema)
 
 
 def read_table(table: str, columns: dict[str, str], schema: dict[str, pl.DataType], where: str = "TRUE") -> pl.DataFrame:
     """Rows of ``table`` (``where``) as a frame: ``columns`` maps each schema name to its SQL expression.
 
-    On SQLite the table is read in chunks of ids (see the module docstring)."""
-    select = ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
+    On SQLite the table is read in chunks of ids (core.sqlite_text)."""
     if _on_postgres():
+        select = ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
         return _finish(_postgres_copy(f"SELECT {select} FROM {table} WHERE {where}", schema), schema)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT min(id), max(id) FROM {table}")
-        low, high = cursor.fetchall()[0]
-    if low is None:
-        return pl.DataFrame(schema=schema)
-    sqls = [f"SELECT {select} FROM {table} WHERE ({where}) AND id >= {start} AND id < {start + CHUNK_IDS}"
-            for start in range(low, high + 1, CHUNK_IDS)]
-    return _finish(_sqlite_chunks(sqls, schema), schema)
+    return _finish(sqlite_table(table, columns, schema, where), schema)
 
 
 PERSON_SCHEMA = {
