@@ -184,7 +184,9 @@ def _write_links(id_links: pl.DataFrame, new_links: pl.DataFrame, model: LinkMod
         match_probability=pl.col("match_probability").round(6),
         model_id=pl.lit(model.id if model else None, pl.Int64), reviewer_id=pl.lit(None, pl.Int64),
         linked_at=pl.lit(now))
-    writes.bulk_insert(Link._meta.db_table, pl.concat([by_id, probabilistic]), rebuild_indexes=rebuild_indexes)
+    # In card order, the unique card index only grows at its end: half the time of DuckDB's join order.
+    writes.bulk_insert(Link._meta.db_table, pl.concat([by_id, probabilistic]).sort("card_id"),
+                       rebuild_indexes=rebuild_indexes)
 
 
 def _write_review(review: pl.DataFrame, model: LinkModel | None) -> None:
