@@ -50,8 +50,11 @@ def sqlite_rows(conn, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 
 
 def side_connection_usable() -> bool:
-    """A second connection sees the same rows only outside a transaction, and never for in-memory SQLite."""
-    return not connection.in_atomic_block and not connection.is_in_memory_db()
+    """A second connection sees the same rows only outside a transaction, and never for in-memory SQLite
+    (PostgreSQL readers use it too)."""
+    if connection.in_atomic_block or connection.vendor not in ("sqlite", "postgresql"):
+        return False
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
 
 
 def sqlite_table(table: str, columns: dict[str, str], schema: dict[str, pl.DataType], where: str = "1",

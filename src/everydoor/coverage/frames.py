@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import polars as pl
 from django.db import connection
 
-from everydoor.core.sqlite_text import sqlite_frame
+from everydoor.core.sqlite_text import side_connection_usable, sqlite_frame
 
 PERSON_SCHEMA = {
     "person_id": pl.Int64, "dob": pl.Date, "dob_year": pl.Int32, "dob_month": pl.Int32, "dob_day": pl.Int32,
@@ -129,18 +129,11 @@ def registers_frames() -> dict[str, pl.DataFrame]:
     return {"persons": persons, "cards": cards}
 
 
-def _side_connection_usable() -> bool:
-    """A second connection sees the same rows only outside a transaction, and never for in-memory SQLite."""
-    if connection.in_atomic_block or connection.vendor not in ("sqlite", "postgresql"):
-        return False
-    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
-
-
 def _both(first, second):
     """first(conn) on a second connection in a thread while second(conn) runs on this one, when that is
-    safe (see _side_connection_usable); else one after the other. SQLite and psycopg release the GIL
-    while the database formats rows, so the two reads overlap."""
-    if not _side_connection_usable():
+    safe (core.sqlite_text.side_connection_usable); else one after the other. SQLite and psycopg
+    release the GIL while the database formats rows, so the two reads overlap."""
+    if not side_connection_usable():
         return first(connection), second(connection)
 
     def work():

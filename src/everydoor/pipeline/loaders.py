@@ -113,11 +113,13 @@ def _copy(cursor, frame: pl.DataFrame, table: str) -> None:
 
 @contextlib.contextmanager
 def bulk_writes():
-    """Around an import's transaction: lets large SQLite inserts go through Arrow scratch databases.
+    """Around a bulk writer's transaction (imports, link runs), on SQLite:
 
-    A scratch database is written by its own connection, then attached and read with one
-    INSERT ... SELECT inside the caller's transaction; SQLite detaches only outside a
-    transaction, so that happens here, after it.
+    - large inserts go through Arrow scratch databases: one is written by its own connection, then
+      attached and read with one INSERT ... SELECT inside the caller's transaction; SQLite detaches
+      only outside a transaction, so that happens here, after it;
+    - foreign keys are off (SQLite switches them only outside a transaction): insert_rows checks each
+      distinct reference once instead (references_check).
     """
     if is_postgres():
         yield
@@ -147,30 +149,29 @@ def _insert_via_arrow(cursor, frame: pl.DataFrame, table: str, attached: list) -
         pass  # SQLite takes the empty file for an empty database
     alias = f"scratch_{secrets.token_hex(4)}"  # unique: inside an outer transaction earlier ones stay attached
     attached.append((alias, path))
-    # Dates as the ISO text Django stores (ADBC's own date conversion is slower), no journal, no sync:
-    # a scratch file that outlives nothing.
-    text = frame.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date)
+    # No journal, no sync: a scratch file that outlives nothing.
     with adbc_sqlite.connect(str(path), autocommit=True) as scratch, scratch.cursor() as writer:
         writer.execute("PRAGMA journal_mode = OFF")
         writer.execute("PRAGMA synchronous = OFF")
-        writer.adbc_ingest("rows", text.to_arrow(compat_level=pl.CompatLevel.oldest()), mode="create")
+        writer.adbc_ingest("rows", frame.to_arrow(compat_level=pl.CompatLevel.oldest()), mode="create")
     cursor.execute(f"ATTACH DATABASE %s AS {alias}", [str(path)])
     columns = ", ".join(frame.columns)
     cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {alias}.rows")
 
 
 def _insert_batches(cursor, frame: pl.DataFrame, table: str) -> None:
+    # Dates as the ISO text Django stores, on both paths (ADBC's own date conversion is slower).
+    text = frame.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date)
     attached = _scratch.get()
     if attached is not None and frame.height >= ARROW_ROWS:
         cursor.execute("PRAGMA database_list")
         if len(cursor.fetchall()) < _MAX_SCRATCH:
-            _insert_via_arrow(cursor, frame, table, attached)
+            _insert_via_arrow(cursor, text, table, attached)
             return
     # sqlite3's own executemany: Django's wrapper would re-format every parameter list.
     raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
     placeholders = ", ".join("?" for _ in frame.columns)
     sql = f"INSERT INTO {table} ({', '.join(frame.columns)}) VALUES ({placeholders})"
-    text = frame.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date)
     for offset in range(0, text.height, BATCH_ROWS):
         raw.executemany(sql, text.slice(offset, BATCH_ROWS).rows())
 
