@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('linkage', '0002_linkrun_duplicate'),
-        ('registry', '0004_card_commune_index'),
+        ('registry', '0004_commune_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
