@@ -1,7 +1,8 @@
 """Pull the columns coverage needs out of the database as Polars frames, once per run.
 
-PostgreSQL: `COPY (SELECT ...) TO STDOUT` into Polars' CSV reader. SQLite: the database
-formats the rows itself (printf + group_concat into one blob, parsed by Polars' CSV reader),
+Outside a transaction, connectorx reads the registers straight into Arrow, two id ranges at
+once (core.bulk_reads). Otherwise, PostgreSQL: `COPY (SELECT ...) TO STDOUT` into Polars' CSV
+reader; SQLite: the database formats the rows itself (printf + group_concat into one blob, parsed by Polars' CSV reader),
 which avoids a Python object per value; if a value holds the separators, it falls back to
 fetchall. On SQLite, cards are read without the join to links (an index lookup per card is the
 slowest part there): links are read by a plain scan and joined in Polars; PostgreSQL joins itself.
@@ -17,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import polars as pl
 from django.db import connection
 
+from everydoor.core import bulk_reads
 from everydoor.core.sqlite_text import side_connection_usable, sqlite_frame
 
 PERSON_SCHEMA = {
@@ -124,9 +126,24 @@ def units_frames() -> dict[str, pl.DataFrame]:
 
 
 def registers_frames() -> dict[str, pl.DataFrame]:
-    """persons and every card, read on two connections at once when that is safe."""
+    """persons and every card: with connectorx when it may read, else on two connections at once when
+    that is safe."""
+    if bulk_reads.usable():
+        persons = bulk_reads.read_frame(_select("registry_person", PERSON_SCHEMA, _PERSON_COLUMNS), PERSON_SCHEMA,
+                                        partition_on="person_id")
+        schema = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id"}
+        cards = bulk_reads.read_frame(_select("registry_card", schema, _CARD_COLUMNS), schema, partition_on="card_id")
+        links = bulk_reads.read_frame(_LINKS_SQL, LINK_SCHEMA, partition_on="card_id")
+        if persons is not None and cards is not None and links is not None:
+            cards = cards.join(links, on="card_id", how="left").select(list(CARD_SCHEMA))
+            return {"persons": _text_filled(persons, PERSON_SCHEMA), "cards": _text_filled(cards, CARD_SCHEMA)}
     persons, cards = _both(lambda conn: persons_frame(conn=conn), lambda conn: cards_frame(conn=conn))
     return {"persons": persons, "cards": cards}
+
+
+def _text_filled(frame: pl.DataFrame, schema: dict) -> pl.DataFrame:
+    """Text columns hold '' rather than null, as _query gives them."""
+    return frame.with_columns(pl.col(n).fill_null("") for n, t in schema.items() if t == pl.Utf8)
 
 
 def _both(first, second):

@@ -1,8 +1,9 @@
 """Read registers from the database into Polars frames, fast and in one pass per table.
 
-PostgreSQL: ``COPY (SELECT ...) TO STDOUT`` as CSV, parsed by Polars. SQLite: the database
-formats the rows itself, in chunks of ids on two connections (core.sqlite_text). Never the ORM
-row by row.
+Outside a transaction, connectorx reads straight into Arrow, two id ranges at once
+(core.bulk_reads). Otherwise, PostgreSQL: ``COPY (SELECT ...) TO STDOUT`` as CSV, parsed by
+Polars; SQLite: the database formats the rows itself, in chunks of ids on two connections
+(core.sqlite_text). Never the ORM row by row.
 """
 
 import io
@@ -10,6 +11,7 @@ import io
 import polars as pl
 from django.db import connection
 
+from everydoor.core import bulk_reads
 from everydoor.core.sqlite_text import sqlite_rows, sqlite_table
 from everydoor.geo.models import AdminUnit
 from everydoor.linkage.models import Link, ReviewItem
@@ -43,6 +45,8 @@ def _postgres_copy(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 
 def read_sql(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """Run a SELECT and return its rows as a frame with ``schema`` (names in order of the SELECT)."""
+    if (frame := bulk_reads.read_frame(sql, schema)) is not None:
+        return _finish(frame, schema)
     if _on_postgres():
         frame = _postgres_copy(sql, schema)
     else:
@@ -54,9 +58,12 @@ def read_sql(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 def read_table(table: str, columns: dict[str, str], schema: dict[str, pl.DataType], where: str = "TRUE") -> pl.DataFrame:
     """Rows of ``table`` (``where``) as a frame: ``columns`` maps each schema name to its SQL expression.
 
-    On SQLite the table is read in chunks of ids (core.sqlite_text)."""
+    The first column is the table's id: connectorx (or, on SQLite, core.sqlite_text) reads by ranges of it."""
+    select = ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
+    if (frame := bulk_reads.read_frame(f"SELECT {select} FROM {table} WHERE {where}", schema,
+                                       partition_on=next(iter(schema)))) is not None:
+        return _finish(frame, schema)
     if _on_postgres():
-        select = ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
         return _finish(_postgres_copy(f"SELECT {select} FROM {table} WHERE {where}", schema), schema)
     return _finish(sqlite_table(table, columns, schema, where), schema)
 

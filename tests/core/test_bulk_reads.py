@@ -1,0 +1,84 @@
+"""connectorx reads the registers exactly as the database's own readers do, on SQLite and PostgreSQL."""
+
+import datetime as dt
+import sqlite3
+
+import pytest
+from django.db import connection
+
+from everydoor.core import bulk_reads
+from everydoor.coverage import frames as coverage_frames
+from everydoor.linkage import frames as linkage_frames
+from everydoor.linkage.models import Link
+from tests import factories as f
+
+
+@pytest.fixture
+def fast(monkeypatch, tmp_path):
+    """Switch connectorx on and off; count its reads. Tests run on an in-memory SQLite database,
+    which another connection cannot open: there connectorx reads a file copy of it."""
+    state = {"on": False, "reads": 0}
+    read_sql = bulk_reads.connectorx.read_sql
+
+    def counted(*args, **kwargs):
+        state["reads"] += 1
+        return read_sql(*args, **kwargs)
+
+    monkeypatch.setattr(bulk_reads.connectorx, "read_sql", counted)
+    monkeypatch.setattr(bulk_reads, "usable", lambda: state["on"])
+    if connection.vendor == "sqlite":
+        def copied() -> str:
+            path = tmp_path / "copy.sqlite3"
+            path.unlink(missing_ok=True)
+            with sqlite3.connect(path) as target:
+                connection.connection.backup(target)
+            return "sqlite://" + str(path)
+
+        monkeypatch.setattr(bulk_reads, "_uri", copied)
+    return state
+
+
+def _registers():
+    com = f.commune()
+    vil = f.village(com=com)
+    plain = f.person(full_name="Giàng A Páo", personal_id="010090123456", com=com, vil=vil)
+    f.person(full_name="Lò\x1fThị\nMỷ", com=com, status="moved_out",  # the text reader's separators
+             status_date=dt.date(2025, 3, 1))
+    linked = f.card(full_name="Giàng A Páo", personal_id="010090123456", com=com, address="Thôn 1")
+    f.card(full_name="Lò Thị Mỷ", dob=None, com=None, address="")
+    Link.objects.create(card=linked, person=plain, method="personal_id", match_probability=1.0)
+
+
+@pytest.mark.django_db(transaction=True)  # connectorx reads on its own connection: the rows must be committed
+def test_connectorx_reads_what_the_database_readers_read(fast):
+    _registers()
+    readers = {
+        "coverage registers": coverage_frames.registers_frames,
+        "linkage persons": linkage_frames.persons_frame,
+        "linkage cards": linkage_frames.cards_frame,
+        "linkage links": linkage_frames.links_frame,
+        "linkage villages": linkage_frames.villages_frame,
+    }
+    for name, read in readers.items():
+        fast["on"], fast["reads"] = False, 0
+        slow = read()
+        assert fast["reads"] == 0
+        fast["on"] = True
+        quick = read()
+        assert fast["reads"] > 0, name
+        slow = slow if isinstance(slow, dict) else {name: slow}
+        quick = quick if isinstance(quick, dict) else {name: quick}
+        for table, frame in slow.items():
+            key = frame.columns[0]
+            assert quick[table].schema == frame.schema, table
+            assert quick[table].sort(key).equals(frame.sort(key)), table
+            assert frame.height >= 1, table
+
+
+@pytest.mark.django_db
+def test_no_connectorx_inside_a_transaction():
+    # Another connection would not see this transaction's rows: the callers read through Django's.
+    f.card()
+    assert not bulk_reads.usable()
+    assert bulk_reads.read_frame("SELECT id FROM registry_card", {"id": int}) is None
+    assert linkage_frames.cards_frame().height == 1
