@@ -102,3 +102,30 @@ def test_figures_follow_the_registers_and_plans(world, var):
     assert (second["cards"], second["insured_residents"]) == (first["cards"] + 1, first["insured_residents"] + 1)
     plan_set(area=province, year=2025, cards=second["cards"] * 2, actor="test")
     assert coverage_for_area(province, AS_OF)["plan_attainment"] == 50.0
+
+
+def _valid_ids(*days: dt.date) -> list[int]:
+    cards = Card.objects.none()
+    for day in days:
+        cards = cards | Card.objects.filter(valid_from__lte=day, valid_to__gte=day)
+    return sorted(cards.values_list("id", flat=True).distinct())
+
+
+def test_a_few_dates_copy_their_cards_only_and_many_dates_every_card(world, var):
+    year_before = dt.date(2024, 10, 31)
+    one = columnar.load_frames(dates=[AS_OF])
+    folder = var / columnar.version_key()
+    assert sorted(p.name for p in folder.iterdir()) == ["cards-2025-10-31.parquet", "persons.parquet"]
+    assert sorted(one["cards"]["card_id"].to_list()) == _valid_ids(AS_OF) != []
+    two = columnar.load_frames(dates=[year_before, AS_OF])  # a card valid on both dates comes once
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "cards-2024-10-31.parquet", "cards-2025-10-31.parquet", "persons.parquet"]
+    assert sorted(two["cards"]["card_id"].to_list()) == _valid_ids(year_before, AS_OF)
+    trend = [dt.date(2025, month, 28) for month in (1, 4, 7)]
+    many = columnar.load_frames(dates=trend)
+    assert (folder / "cards.parquet").exists()
+    assert sorted(many["cards"]["card_id"].to_list()) == _valid_ids(*trend)
+    # from now on every date is answered from the whole copy, without a file of its own
+    other = columnar.load_frames(dates=[dt.date(2025, 2, 1)])
+    assert not (folder / "cards-2025-02-01.parquet").exists()
+    assert sorted(other["cards"]["card_id"].to_list()) == _valid_ids(dt.date(2025, 2, 1))

@@ -2,7 +2,8 @@
 
 Coverage facts, the change decomposition and the monthly report read persons and cards for one or
 many dates; pulling millions of rows out of the database costs several times the aggregation
-itself. The copy is made once per version of the registers and then read at Parquet speed.
+itself. The copy is made once per version of the registers (for cards: per date asked, or whole) and
+then read at Parquet speed.
 
 The database stays the one source of truth: the copy is named by a version key — the token that
 every import, link run, review decision and ORM edit of persons, cards or links replaces in its own
@@ -14,6 +15,7 @@ ethnicity): they live beside the database file, and old ones are removed.
 import contextlib
 import datetime as dt
 import hashlib
+import os
 import shutil
 import tempfile
 import time
@@ -26,8 +28,8 @@ from django.db import connection
 from everydoor.core.versions import data_version
 from everydoor.coverage import frames
 
-TABLES = ("persons", "cards")
 KEEP = 3  # newest copies kept: a reader may still be on the previous one
+FEW_DATES = 2  # up to this many dates, only the cards valid on them are read and copied (one date: a third)
 
 
 def _root() -> Path:
@@ -45,46 +47,71 @@ def version_key() -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
-def registers() -> dict[str, pl.DataFrame]:
-    """persons (frames.PERSON_SCHEMA) and every card with its linked person (frames.CARD_SCHEMA)."""
-    folder = _root() / version_key()
-    if (folder / "complete").exists():
-        try:
-            return {name: pl.read_parquet(folder / f"{name}.parquet") for name in TABLES}
-        except (OSError, pl.exceptions.PolarsError):
-            pass  # removed or damaged under us: rebuild
-    data = frames.registers_frames()
-    _write(folder, data)
-    return data
-
-
 def load_frames(*, dates: list[dt.date]) -> dict[str, pl.DataFrame]:
     """Everything the engine needs for the given dates: persons, cards valid on any of them, and the
-    (small, always read fresh) communes, villages and unit_communes."""
-    data = registers()
-    return {"persons": data["persons"], "cards": frames.valid_on(data["cards"], dates), **frames.units_frames()}
+    (small, always read fresh) communes, villages and unit_communes.
+
+    The copy holds every person, and either every card (made when many dates are asked at once, as
+    the report's trend does) or the cards of each date asked so far: a first date reads a third of
+    the card register instead of all of it.
+    """
+    folder = _root() / version_key()
+    persons = _copied(folder / "persons.parquet")
+    cards = _copied(folder / "cards.parquet")
+    if cards is not None:
+        cards = frames.valid_on(cards, dates)
+    elif len(dates) > FEW_DATES:
+        cards = frames.valid_on(_store(folder, "cards", frames.cards_read()), dates)
+    else:
+        parts = []
+        for day in dates:
+            name = f"cards-{day.isoformat()}"
+            part = _copied(folder / f"{name}.parquet")
+            if part is None and persons is None:
+                # Both to read: together (on two connections when connectorx may not read).
+                read = frames.registers_frames([day])
+                persons, part = _store(folder, "persons", read["persons"]), _store(folder, name, read["cards"])
+            elif part is None:
+                part = _store(folder, name, frames.cards_read([day]))
+            parts.append(part)
+        cards = pl.concat(parts).unique("card_id", keep="first", maintain_order=True)
+    if persons is None:
+        persons = _store(folder, "persons", frames.persons_read())
+    _prune(_root())
+    return {"persons": persons, "cards": cards, **frames.units_frames()}
 
 
-def _write(folder: Path, data: dict[str, pl.DataFrame]) -> None:
-    """Write into a temporary folder, then rename: a reader sees a whole copy or none."""
-    root = folder.parent
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
+def _copied(path: Path) -> pl.DataFrame | None:
+    if not path.exists():
+        return None
     try:
-        for name in TABLES:
-            data[name].write_parquet(staging / f"{name}.parquet", compression="lz4")
-        (staging / "complete").touch()
-        with contextlib.suppress(OSError):  # another process wrote the same version first
-            staging.rename(folder)
+        return pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError):
+        return None  # removed or damaged under us: read again
+
+
+def _store(folder: Path, name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Write into a temporary file, then rename: a reader sees a whole copy or none."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".parquet")
+    os.close(handle)
+    try:
+        frame.write_parquet(temporary, compression="lz4")
+        os.replace(temporary, folder / f"{name}.parquet")  # another process may have written the same: same rows
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    _prune(root)
+        Path(temporary).unlink(missing_ok=True)
+    return frame
 
 
 def _prune(root: Path) -> None:
-    """Keep the newest copies; drop half-written ones left by a process that died an hour ago or more."""
-    folders = [p for p in root.iterdir() if p.is_dir()]
-    copies = sorted((p for p in folders if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime, reverse=True)
-    abandoned = [p for p in folders if p.name.startswith(".") and time.time() - p.stat().st_mtime > 3600]
-    for old in copies[KEEP:] + abandoned:
+    """Keep the newest copies; drop files half-written by a process that died an hour ago or more."""
+    if not root.exists():
+        return
+    copies = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in copies[KEEP:]:
         shutil.rmtree(old, ignore_errors=True)
+    for folder in copies[:KEEP]:
+        for stale in folder.glob(".tmp-*"):
+            with contextlib.suppress(OSError):
+                if time.time() - stale.stat().st_mtime > 3600:
+                    stale.unlink()

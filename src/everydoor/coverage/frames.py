@@ -7,7 +7,7 @@ which avoids a Python object per value; if a value holds the separators, it fall
 fetchall. On SQLite, cards are read without the join to links (an index lookup per card is the
 slowest part there): links are read by a plain scan and joined in Polars; PostgreSQL joins itself.
 registers_frames reads persons and cards on two connections at once when that is safe;
-columnar.py keeps a Parquet copy of them per version of the registers.
+columnar.py keeps Parquet copies of them per version of the registers.
 The engine never sees the ORM; the same frames can be written to Parquet for Spark.
 """
 
@@ -96,20 +96,48 @@ def persons_frame(*, conn=None) -> pl.DataFrame:
     return _query(_select("registry_person", PERSON_SCHEMA, _PERSON_COLUMNS), PERSON_SCHEMA, conn)
 
 
-def cards_frame(*, conn=None) -> pl.DataFrame:
-    """Every card, with the person it is linked to (or null)."""
+def valid_sql(dates: list[dt.date] | None, alias: str = "") -> str:
+    """SQL for "valid on any of the dates" (every card when None). ISO literals compare right as text on
+    SQLite, as dates on PostgreSQL."""
+    if dates is None:
+        return "1 = 1"
+    return " OR ".join(f"({alias}valid_from <= '{d.isoformat()}' AND {alias}valid_to >= '{d.isoformat()}')"
+                       for d in dates)
+
+
+def cards_frame(*, conn=None, dates: list[dt.date] | None = None) -> pl.DataFrame:
+    """The cards valid on any of the dates (every card when None), with the person each is linked to (or null)."""
     conn = conn or connection
     if conn.vendor == "postgresql":  # a hash join in the server is cheaper than shipping the links
         columns = ", ".join("l.person_id AS person_id" if k == "person_id" else f"c.{_CARD_COLUMNS.get(k, k)} AS {k}"
                             for k in CARD_SCHEMA)
-        cards = _query(f"SELECT {columns} FROM registry_card c LEFT JOIN linkage_link l ON l.card_id = c.id",
-                       CARD_SCHEMA, conn)
+        cards = _query(f"SELECT {columns} FROM registry_card c LEFT JOIN linkage_link l ON l.card_id = c.id "
+                       f"WHERE {valid_sql(dates, 'c.')}", CARD_SCHEMA, conn)
     else:
         schema = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id"}
-        cards = _query(_select("registry_card", schema, _CARD_COLUMNS), schema, conn)
+        cards = _query(f"{_select('registry_card', schema, _CARD_COLUMNS)} WHERE {valid_sql(dates)}", schema, conn)
         links = _query(_LINKS_SQL, LINK_SCHEMA, conn)
         cards = cards.join(links, on="card_id", how="left")
     return cards.select(list(CARD_SCHEMA))
+
+
+def persons_read() -> pl.DataFrame:
+    """Every resident: with connectorx when it may read (core.bulk_reads), else through Django's connection."""
+    fast = bulk_reads.read_frame(_select("registry_person", PERSON_SCHEMA, _PERSON_COLUMNS), PERSON_SCHEMA,
+                                 partition_on="person_id")
+    return persons_frame() if fast is None else _text_filled(fast, PERSON_SCHEMA)
+
+
+def cards_read(dates: list[dt.date] | None = None) -> pl.DataFrame:
+    """cards_frame, with connectorx when it may read: the cards and the links apart (a join of every card
+    in the database costs more than the one in Polars), joined here."""
+    schema = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id"}
+    cards = bulk_reads.read_frame(f"{_select('registry_card', schema, _CARD_COLUMNS)} WHERE {valid_sql(dates)}",
+                                  schema, partition_on="card_id")
+    links = None if cards is None else bulk_reads.read_frame(_LINKS_SQL, LINK_SCHEMA, partition_on="card_id")
+    if cards is None or links is None:
+        return cards_frame(dates=dates)
+    return _text_filled(cards.join(links, on="card_id", how="left").select(list(CARD_SCHEMA)), CARD_SCHEMA)
 
 
 def valid_on(cards: pl.DataFrame, dates: list[dt.date]) -> pl.DataFrame:
@@ -125,19 +153,12 @@ def units_frames() -> dict[str, pl.DataFrame]:
     }
 
 
-def registers_frames() -> dict[str, pl.DataFrame]:
-    """persons and every card: with connectorx when it may read, else on two connections at once when
-    that is safe."""
+def registers_frames(dates: list[dt.date] | None = None) -> dict[str, pl.DataFrame]:
+    """persons and the cards valid on any of the dates (every card when None): with connectorx when it may
+    read, else on two connections at once when that is safe."""
     if bulk_reads.usable():
-        persons = bulk_reads.read_frame(_select("registry_person", PERSON_SCHEMA, _PERSON_COLUMNS), PERSON_SCHEMA,
-                                        partition_on="person_id")
-        schema = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id"}
-        cards = bulk_reads.read_frame(_select("registry_card", schema, _CARD_COLUMNS), schema, partition_on="card_id")
-        links = bulk_reads.read_frame(_LINKS_SQL, LINK_SCHEMA, partition_on="card_id")
-        if persons is not None and cards is not None and links is not None:
-            cards = cards.join(links, on="card_id", how="left").select(list(CARD_SCHEMA))
-            return {"persons": _text_filled(persons, PERSON_SCHEMA), "cards": _text_filled(cards, CARD_SCHEMA)}
-    persons, cards = _both(lambda conn: persons_frame(conn=conn), lambda conn: cards_frame(conn=conn))
+        return {"persons": persons_read(), "cards": cards_read(dates)}
+    persons, cards = _both(lambda conn: persons_frame(conn=conn), lambda conn: cards_frame(conn=conn, dates=dates))
     return {"persons": persons, "cards": cards}
 
 
