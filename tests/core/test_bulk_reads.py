@@ -82,3 +82,12 @@ def test_no_connectorx_inside_a_transaction():
     assert not bulk_reads.usable()
     assert bulk_reads.read_frame("SELECT id FROM registry_card", {"id": int}) is None
     assert linkage_frames.cards_frame().height == 1
+
+
+def test_an_unreadable_database_falls_back_to_djangos_connection(monkeypatch, caplog, tmp_path):
+    damaged = tmp_path / "damaged.sqlite3"
+    damaged.write_bytes(b"not a database" * 100)
+    monkeypatch.setattr(bulk_reads, "usable", lambda: True)
+    monkeypatch.setattr(bulk_reads, "_uri", lambda: f"sqlite://{damaged}")
+    assert bulk_reads.read_frame("SELECT 1 AS one", {"one": int}) is None
+    assert "could not read" in caplog.text

@@ -8,6 +8,7 @@ transaction, never for an in-memory SQLite); elsewhere `read_frame` returns None
 reads through Django's connection.
 """
 
+import logging
 import os
 from urllib.parse import quote
 
@@ -22,6 +23,7 @@ except ImportError:  # pragma: no cover - optional accelerator: the callers' own
     connectorx = None
 
 PARTITIONS = 2  # one id range per core
+logger = logging.getLogger(__name__)
 
 
 def usable() -> bool:
@@ -38,9 +40,15 @@ def _uri() -> str:
     user = quote(settings.get("USER") or "", safe="")
     password = quote(settings.get("PASSWORD") or "", safe="")
     credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings.get("HOST") or "localhost"
+    options = settings.get("OPTIONS") or {}
+    host = settings.get("HOST") or options.get("host") or "localhost"
+    params = {"cxprotocol": "binary", **{k: str(v) for k, v in options.items()
+                                         if k in ("sslmode", "sslrootcert")}}
+    if host.startswith("/"):  # a Unix socket folder goes in the query, not in the address
+        host, params["host"] = "", host
     port = f":{settings['PORT']}" if settings.get("PORT") else ""
-    return f"postgresql://{credentials}{host}{port}/{quote(settings['NAME'], safe='')}?cxprotocol=binary"
+    query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
+    return f"postgresql://{credentials}{host}{port}/{quote(settings['NAME'], safe='')}?{query}"
 
 
 def read_frame(sql: str, schema: dict[str, pl.DataType], *, partition_on: str | None = None) -> pl.DataFrame | None:
@@ -49,7 +57,11 @@ def read_frame(sql: str, schema: dict[str, pl.DataType], *, partition_on: str | 
     if not usable():
         return None
     split = {"partition_on": partition_on, "partition_num": PARTITIONS} if partition_on else {}
-    frame = connectorx.read_sql(_uri(), sql, return_type="polars", **split)
+    try:
+        frame = connectorx.read_sql(_uri(), sql, return_type="polars", **split)
+    except Exception as exc:  # e.g. an authentication method it lacks: the callers' readers still work
+        logger.warning("connectorx could not read (%s); reading through Django's connection instead", exc)
+        return None
     if frame.height == 0:
         return pl.DataFrame(schema=schema)
     frame = frame.rename(dict(zip(frame.columns, schema, strict=True)))
