@@ -136,3 +136,13 @@ def test_old_wards_that_fold_alike_are_told_apart_by_their_diacritics(resolver, 
     quan_acute = resolver.resolve(address="Xã Minh Quán, Huyện Trấn Yên, Tỉnh Yên Bái")
     assert quan is not None and quan_acute is not None and quan != quan_acute
     assert resolver.resolve(address="Xa Minh Quan, Huyen Tran Yen, Tinh Yen Bai") is None  # truly ambiguous
+
+
+def test_resolve_frame_stays_exact_when_row_hashes_collide(resolver, ids, monkeypatch):
+    df = pl.DataFrame({"commune": ["03043", " Phường Lào Cai ", None, "03043"],
+                       "address": [None, None, "Xã Liên Minh, Sa Pa, Lào Cai", None]})
+    expected = [ids[MUONG_BO], ids["02647"], ids[MUONG_BO], ids[MUONG_BO]]
+    assert resolver.resolve_frame(df, commune="commune", address="address").to_list() == expected
+    # Every row hashing alike must fall back to comparing the text, never give one place's id to another.
+    monkeypatch.setattr(pl.DataFrame, "hash_rows", lambda self, *a, **k: pl.Series([0] * self.height, dtype=pl.UInt64))
+    assert resolver.resolve_frame(df, commune="commune", address="address").to_list() == expected

@@ -17,7 +17,7 @@ from everydoor.registry.models import (
     QuarantineRow,
 )
 from everydoor.registry.selectors import card_raw
-from everydoor.registry.services import cards_import, population_import
+from everydoor.registry.services import _repeated_keys, cards_import, population_import
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("units")]
 AS_OF = dt.date(2025, 10, 31)
@@ -318,3 +318,13 @@ def test_a_bulk_write_with_a_missing_reference_fails_whole():
         assert "registry_household.commune_id refers to geo_adminunit rows that do not exist: [987654321]" in str(
             failure.value)
     assert not Household.objects.exists()
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_repeated_record_keys_are_found_exactly_even_when_hashes_collide(collide, monkeypatch):
+    keys = pl.Series("record_key", ["a|2025", "b|2025", "a|2025", None, "c|2024", None, "b|2025", "a|2025"])
+    if collide:
+        monkeypatch.setattr(pl.Series, "hash", lambda self, *a, **k: pl.Series([7] * len(self), dtype=pl.UInt64))
+    repeated = _repeated_keys(keys)
+    assert repeated["first"].to_list() == [True, True, False, True, True, False, False, False]
+    assert repeated["shared"].to_list() == [True, True, True, True, False, True, True, True]

@@ -61,6 +61,26 @@ def _keys(text: str, prefixes: frozenset[str]) -> tuple[str, tuple[str, ...]]:
     return prefix, tuple(keys)
 
 
+def _distinct_rows(keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """(the distinct rows of `keys`, each row's index among them).
+
+    A 64-bit hash of each row finds them with one cheap pass instead of hashing the strings
+    twice (unique, then join); every row is then checked against the place it was given, so
+    a hash collision can never mix two places up (it falls back to comparing the strings).
+    """
+    hashes = keys.hash_rows()
+    first = hashes.is_first_distinct()
+    distinct = keys.filter(first)
+    numbered = pl.DataFrame({"h": hashes.filter(first)}).with_row_index("i")
+    index = pl.DataFrame({"h": hashes}).join(numbered, on="h", how="left", maintain_order="left")["i"]
+    if keys.equals(distinct.select(pl.all().gather(index))):
+        return distinct, index
+    distinct = keys.unique(maintain_order=True)
+    index = keys.join(distinct.with_row_index("i"), on=keys.columns, how="left", nulls_equal=True,
+                      maintain_order="left")["i"]
+    return distinct, index
+
+
 class CommuneResolver:
     """Today's commune of a (commune, province, address) triple; see the module docstring."""
 
@@ -105,13 +125,14 @@ class CommuneResolver:
         def text(column: str | None) -> pl.Expr:
             if column is None:
                 return pl.lit(None, dtype=pl.String)
-            return pl.col(column).cast(pl.String).str.strip_chars()
+            return pl.col(column).cast(pl.String)
 
         if commune is None and province is None and address is None:
             return pl.Series("commune_id", [None] * df.height, dtype=pl.Int64)
         keys = df.select(text(commune).alias("c"), text(province).alias("p"), text(address).alias("address"))
-        # Rows repeat a few thousand places: the address tail is cut once per distinct triple.
-        places = keys.unique()
+        # Rows repeat a few thousand places: each is stripped, cut and resolved once.
+        places, index = _distinct_rows(keys)
+        places = places.with_columns(pl.col("c", "p", "address").str.strip_chars())
         tail = pl.lit(None, dtype=pl.String)
         if address is not None:
             tail = (
@@ -123,10 +144,9 @@ class CommuneResolver:
         places = places.with_columns(tail.alias("a"))
         distinct = places.select("c", "p", "a").unique()
         ids = [self.resolve(commune=c, province=p, address=a) for c, p, a in distinct.iter_rows()]
-        lookup = places.join(distinct.with_columns(pl.Series("id", ids, dtype=pl.Int64)), on=["c", "p", "a"],
-                             how="left", nulls_equal=True).drop("a")
-        joined = keys.join(lookup, on=["c", "p", "address"], how="left", nulls_equal=True, maintain_order="left")
-        return joined.get_column("id").alias("commune_id")
+        place_ids = places.join(distinct.with_columns(pl.Series("id", ids, dtype=pl.Int64)), on=["c", "p", "a"],
+                                how="left", nulls_equal=True, maintain_order="left").get_column("id")
+        return place_ids.gather(index).alias("commune_id")
 
     def resolve_address(self, text: str | None) -> AdminUnit | None:
         """Today's commune of one free-text address, or None."""

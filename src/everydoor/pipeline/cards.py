@@ -76,11 +76,10 @@ def validate_cards(frame: pl.DataFrame, *, file_name: str,
         Flag("commune_unresolved", pl.col("commune_id").is_null() & pl.col("address").is_not_null()),
     ]
     good = good.lazy().with_columns(
-        pl.concat_str(pl.coalesce("card_number", "si_code"), pl.lit("|"),
-                      pl.col("valid_from_date").dt.strftime("%Y-%m-%d")).alias("record_key"),
+        pl.concat_str(pl.coalesce("card_number", "si_code"), pl.lit("|"), "valid_from_text").alias("record_key"),
         "payer_group",
         flags_column(flags).alias("flags"),
-        raw_record().alias("raw"),
+        raw_record(good).alias("raw"),
     ).collect()
     return good, quarantine
 
@@ -91,13 +90,12 @@ STORED_TEXT: dict[str, pl.Expr] = {
     "personal_id": pl.col("personal_id").fill_null(""), "full_name": pl.col("full_name"),
     "sex": pl.col("sex_code").fill_null(""), "group_code": pl.col("group").fill_null(""),
     "benefit_level": pl.col("level").cast(pl.String),
-    "valid_from": pl.col("valid_from_date").dt.strftime("%Y-%m-%d"),
-    "valid_to": pl.col("valid_to_date").dt.strftime("%Y-%m-%d"),
+    "valid_from": pl.col("valid_from_text"), "valid_to": pl.col("valid_to_text"),
     "address": pl.col("address").fill_null(""), "clinic_code": pl.col("clinic_code").fill_null(""),
 }
 
 
-def raw_record() -> pl.Expr:
+def raw_record(frame: pl.DataFrame) -> pl.Expr:
     """The received fields the card row does not already hold as received, as a JSON object.
 
     Most received values are stored unchanged; keeping only the others makes the raw record a
@@ -109,5 +107,11 @@ def raw_record() -> pl.Expr:
         # {"column": value} with JSON's escaping, less its braces
         fragment = pl.struct(pl.col(column)).struct.json_encode().str.strip_prefix("{").str.strip_suffix("}")
         stored = STORED_TEXT.get(column)
-        fragments.append(fragment if stored is None else pl.when(pl.col(column).ne_missing(stored)).then(fragment))
+        if stored is None:
+            fragments.append(fragment)
+            continue
+        # Encoding is the costly part: a column stored unchanged on every row (most are) is skipped.
+        differs = frame.select(pl.col(column).ne_missing(stored)).to_series()
+        if differs.any():
+            fragments.append(pl.when(pl.lit(differs)).then(fragment))
     return pl.concat_str(pl.lit("{"), pl.concat_str(fragments, separator=",", ignore_nulls=True), pl.lit("}"))

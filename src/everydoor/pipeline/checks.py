@@ -82,19 +82,22 @@ def with_card_number_checks(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     """
     pieces = identifiers.CARD_PIECES  # fixed-width pieces, in order: their patterns concatenate
     shape = "^" + "".join(pattern for _, pattern, _ in pieces) + "$"
-    text = pl.col(column).str.strip_chars(identifiers.STRIP_CHARS)
-    frame = frame.lazy().with_columns(text.str.contains(shape).fill_null(False).alias("_well_formed")).collect()
-    suspects = frame.filter(~pl.col("_well_formed") & pl.col(column).is_not_null()).select(column).unique()
-    suspects = suspects.with_columns(identifiers_polars.card_number_error(column).alias(f"{column}_error"))
-    error = frame.select(column).join(suspects, on=column, how="left", maintain_order="left")[f"{column}_error"]
+    text = frame.select(pl.col(column).str.strip_chars(identifiers.STRIP_CHARS)).to_series()  # once, not per piece
+    well_formed = text.str.contains(shape).fill_null(False)
+    # The reasons for the few others only, put back in place by row position (no join on the text).
+    suspect = ~well_formed & frame[column].is_not_null()
+    error = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias(f"{column}_error")
+    if suspect.any():
+        reasons = frame.filter(suspect).select(identifiers_polars.card_number_error(column)).to_series()
+        error.scatter(suspect.arg_true(), reasons)
 
     def piece(index: int) -> pl.Expr:
         (start, end), _, _ = pieces[index]
-        return pl.when(pl.col("_well_formed")).then(text.str.slice(start, end - start).str.to_uppercase())
+        return pl.when(pl.lit(well_formed)).then(pl.lit(text).str.slice(start, end - start).str.to_uppercase())
 
-    return frame.lazy().with_columns(
+    return frame.with_columns(
         error, piece(0).alias("card_group"), piece(1).cast(pl.Int16).alias("card_level"), piece(3).alias("card_si"),
-    ).drop("_well_formed").collect()
+    )
 
 
 def id_contradiction_flags() -> list[Flag]:

@@ -47,7 +47,8 @@ def with_values(frame: pl.DataFrame, column: str, **exprs: pl.Expr) -> pl.DataFr
 
 
 def with_date(frame: pl.DataFrame, column: str, *, partial: bool) -> pl.DataFrame:
-    """Adds <column>_y/_m/_d, <column>_date (full dates only) and <column>_error (null when fine).
+    """Adds <column>_y/_m/_d, <column>_date (full dates only), <column>_text (that date as YYYY-MM-DD)
+    and <column>_error (null when fine).
 
     Errors: 'unreadable_date' (no known format), 'impossible_date' (31/02, month 13, year < 1900),
     'partial_date' when a full date is required.
@@ -71,11 +72,13 @@ def _with_date(frame: pl.DataFrame, column: str, *, partial: bool) -> pl.DataFra
         error = error.when(dc.is_null()).then(pl.lit("partial_date"))
     frame = frame.with_columns(error.otherwise(None).alias(f"{column}_error"))
     full = pl.col(f"{column}_error").is_null() & dc.is_not_null()
-    return frame.with_columns(
+    frame = frame.with_columns(
         pl.when(full).then(pl.date(yc, mc, dc)).otherwise(None).alias(f"{column}_date"),
         *(pl.when(pl.col(f"{column}_error").is_null()).then(c).otherwise(None).alias(c.meta.output_name())
           for c in (yc, mc, dc)),
     )
+    # Formatted once per distinct value here, not per row where keys and stored text need it.
+    return frame.with_columns(pl.col(f"{column}_date").dt.strftime("%Y-%m-%d").alias(f"{column}_text"))
 
 
 _SEX = {fold(k): v for k, v in {"M": "M", "Nam": "M", "male": "M", "F": "F", "Nữ": "F", "Nu": "F",

@@ -39,19 +39,40 @@ def _noop(step: str, done: float) -> None:
     pass
 
 
+def _repeated_keys(keys: pl.Series) -> pl.DataFrame:
+    """Per row: `first` (first row of its key) and `shared` (another row has the key).
+
+    Hashing millions of long keys into a table (twice) is slow; sorting their 64-bit hashes
+    is not. Rows whose hash is unique have a unique key; only the few rows whose hash repeats
+    are compared exactly, so a hash collision never changes the answer.
+    """
+    hashes = keys.hash()
+    ordered = hashes.sort()
+    repeated_hashes = ordered.filter(ordered == ordered.shift(1)).unique()
+    candidates = hashes.is_in(repeated_hashes.implode())
+    exact = keys.filter(candidates).to_frame().select(pl.col(keys.name).is_first_distinct().alias("first"),
+                                                      pl.col(keys.name).is_duplicated().alias("shared"))
+    first = pl.repeat(True, len(keys), eager=True)
+    shared = pl.repeat(False, len(keys), eager=True)
+    if exact.height:
+        rows = candidates.arg_true()
+        first.scatter(rows, exact["first"])
+        shared.scatter(rows, exact["shared"])
+    return pl.DataFrame({"first": first, "shared": shared})
+
+
 def _split_duplicates(good: pl.DataFrame, columns: list[str]) -> tuple[pl.Series | None, pl.DataFrame, int]:
     """Keep the first row of each record_key. Exact repeats are counted; conflicting ones quarantined.
 
     Returns (mask of the rows kept, or None for all; the conflicting rows; the exact repeats).
     """
-    repeated = good.select(pl.col("record_key").is_first_distinct().alias("first"),
-                           pl.col("record_key").is_duplicated().alias("shared"))
+    repeated = _repeated_keys(good["record_key"])
     if not repeated["shared"].any():
         return None, good.select(ROW).clear(), 0
-    # Only the rows whose key is shared are compared.
-    rest = good.filter(~repeated["first"]).select(ROW, "record_key", *columns)
-    compared = rest.join(good.filter(repeated["first"] & repeated["shared"]).select("record_key", *columns),
-                         on="record_key", suffix="__first")
+    # Only the rows whose key is shared are compared (selected before filtering: the frame is wide).
+    rest = good.select(ROW, "record_key", *columns).filter(~repeated["first"])
+    firsts = good.select("record_key", *columns).filter(repeated["first"] & repeated["shared"])
+    compared = rest.join(firsts, on="record_key", suffix="__first")
     same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}__first")) for c in columns)
     conflicting = compared.filter(~same)
     return repeated["first"], conflicting, compared.height - conflicting.height
