@@ -102,16 +102,24 @@ def raw_record(frame: pl.DataFrame) -> pl.Expr:
     fraction of its full size, which every import writes. `registry.selectors.card_raw` puts the
     whole record back together.
     """
-    fragments = []
+    parts, run = [], []  # run: consecutive columns kept on every row, encoded together (one pass, not one each)
     for column in CARD_COLUMNS:
-        # {"column": value} with JSON's escaping, less its braces
-        fragment = pl.struct(pl.col(column)).struct.json_encode().str.strip_prefix("{").str.strip_suffix("}")
         stored = STORED_TEXT.get(column)
-        if stored is None:
-            fragments.append(fragment)
+        differs = None if stored is None else frame.select(pl.col(column).ne_missing(stored)).to_series()
+        if differs is not None and not differs.any():
+            continue  # stored unchanged on every row, as most columns are: encoding is the costly part
+        if differs is None or differs.all():
+            run.append(column)
             continue
-        # Encoding is the costly part: a column stored unchanged on every row (most are) is skipped.
-        differs = frame.select(pl.col(column).ne_missing(stored)).to_series()
-        if differs.any():
-            fragments.append(pl.when(pl.lit(differs)).then(fragment))
-    return pl.concat_str(pl.lit("{"), pl.concat_str(fragments, separator=",", ignore_nulls=True), pl.lit("}"))
+        if run:
+            parts.append(_fields_json(run))
+            run = []
+        parts.append(pl.when(pl.lit(differs)).then(_fields_json([column])))
+    if run:
+        parts.append(_fields_json(run))
+    return pl.concat_str(pl.lit("{"), pl.concat_str(parts, separator=",", ignore_nulls=True), pl.lit("}"))
+
+
+def _fields_json(columns: list[str]) -> pl.Expr:
+    """{"column": value, ...} with JSON's escaping, less its braces."""
+    return pl.struct(columns).struct.json_encode().str.strip_prefix("{").str.strip_suffix("}")

@@ -28,7 +28,7 @@ def quarantine_frame(frame: pl.DataFrame, checks: list[Check], file_name: str,
     # One pass computes every reason; only the (few) failing rows are then taken apart per check.
     reasons = frame.lazy().select(ROW, *(c.reason.cast(pl.String).alias(f"_reason{i}") for i, c in enumerate(checks)))
     failing = reasons.filter(pl.any_horizontal(pl.all().exclude(ROW).is_not_null())).collect()
-    rows = frame.join(failing, on=ROW, how="semi")
+    rows = frame.filter(pl.col(ROW).is_in(failing[ROW].implode()))  # few: cheaper than a join over all rows
     parts = []
     for i, check in enumerate(checks):
         bad = failing.join(rows.select(ROW, pl.col(check.field).alias("value")), on=ROW).select(

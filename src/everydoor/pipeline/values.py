@@ -33,7 +33,9 @@ def per_distinct(frame: pl.DataFrame, columns: str | list[str], derive) -> pl.Da
     on each distinct value once and joining the result back is several times cheaper than per row.
     """
     keys = [columns] if isinstance(columns, str) else list(columns)
-    derived = derive(frame.select(keys).unique())
+    # A single column's distinct values are found several times faster as a Series than as rows.
+    distinct = frame.select(pl.col(keys[0]).unique()) if len(keys) == 1 else frame.select(keys).unique()
+    derived = derive(distinct)
     added = [c for c in derived.columns if c not in keys]
     # Join the keys alone, then place the new columns beside the frame: joining the wide frame copies it all.
     joined = frame.select(keys).join(derived.select(*keys, *added), on=keys, how="left", nulls_equal=True,
