@@ -79,7 +79,7 @@ def validate_cards(frame: pl.DataFrame, *, file_name: str,
         pl.concat_str(pl.coalesce("card_number", "si_code"), pl.lit("|"), "valid_from_text").alias("record_key"),
         "payer_group",
         flags_column(flags).alias("flags"),
-        raw_record(good).alias("raw"),
+        raw_record(good),
     ).collect()
     return good, quarantine
 
@@ -95,31 +95,32 @@ STORED_TEXT: dict[str, pl.Expr] = {
 }
 
 
-def raw_record(frame: pl.DataFrame) -> pl.Expr:
+def raw_record(frame: pl.DataFrame) -> pl.Series:
     """The received fields the card row does not already hold as received, as a JSON object.
 
     Most received values are stored unchanged; keeping only the others makes the raw record a
     fraction of its full size, which every import writes. `registry.selectors.card_raw` puts the
     whole record back together.
     """
-    parts, run = [], []  # run: consecutive columns kept on every row, encoded together (one pass, not one each)
+    always, sometimes = [], {}  # columns kept on every row; columns kept on some rows -> on which
     for column in CARD_COLUMNS:
         stored = STORED_TEXT.get(column)
         differs = None if stored is None else frame.select(pl.col(column).ne_missing(stored)).to_series()
-        if differs is not None and not differs.any():
-            continue  # stored unchanged on every row, as most columns are: encoding is the costly part
         if differs is None or differs.all():
-            run.append(column)
-            continue
-        if run:
-            parts.append(_fields_json(run))
-            run = []
-        parts.append(pl.when(pl.lit(differs)).then(_fields_json([column])))
-    if run:
-        parts.append(_fields_json(run))
-    return pl.concat_str(pl.lit("{"), pl.concat_str(parts, separator=",", ignore_nulls=True), pl.lit("}"))
+            always.append(column)
+        elif differs.any():
+            sometimes[column] = differs
+        # else stored unchanged on every row, as most columns are
 
+    def encode(rows: pl.DataFrame, columns: set[str]) -> pl.Series:
+        return rows.select(pl.struct([c for c in CARD_COLUMNS if c in columns]).struct.json_encode()).to_series()
 
-def _fields_json(columns: list[str]) -> pl.Expr:
-    """{"column": value, ...} with JSON's escaping, less its braces."""
-    return pl.struct(columns).struct.json_encode().str.strip_prefix("{").str.strip_suffix("}")
+    # Encoding is the costly part: one pass over every row for the columns they all keep, then the
+    # (few) rows that keep more, encoded again on their own, group by group, and put in place.
+    raw = encode(frame, set(always)).alias("raw")
+    if sometimes:
+        kept = pl.DataFrame(sometimes).with_row_index("_position").filter(pl.any_horizontal(*sometimes))
+        for (*group, positions) in kept.group_by(*sometimes).agg("_position").iter_rows():
+            columns = set(always) | {c for c, keep in zip(sometimes, group, strict=True) if keep}
+            raw.scatter(positions, encode(frame.select(*CARD_COLUMNS)[positions], columns))
+    return raw

@@ -26,9 +26,13 @@ def quarantine_frame(frame: pl.DataFrame, checks: list[Check], file_name: str,
                      raw_columns: list[str]) -> pl.DataFrame:
     """One row per (row, field) that failed a hard check: file, row, field, reason, message, raw JSON."""
     # One pass computes every reason; only the (few) failing rows are then taken apart per check.
-    reasons = frame.lazy().select(ROW, *(c.reason.cast(pl.String).alias(f"_reason{i}") for i, c in enumerate(checks)))
-    failing = reasons.filter(pl.any_horizontal(pl.all().exclude(ROW).is_not_null())).collect()
-    rows = frame.filter(pl.col(ROW).is_in(failing[ROW].implode()))  # few: cheaper than a join over all rows
+    reasons = frame.lazy().select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_position"), ROW,
+                                  *(c.reason.cast(pl.String).alias(f"_reason{i}") for i, c in enumerate(checks)))
+    failing = reasons.filter(pl.any_horizontal(pl.all().exclude("_position", ROW).is_not_null())).collect()
+    # The (few) failing rows by position: filtering or joining the wide frame would scan all its rows.
+    needed = list(dict.fromkeys([ROW, *(c.field for c in checks), *raw_columns]))
+    rows = frame.select(needed)[failing["_position"]]
+    failing = failing.drop("_position")
     parts = []
     for i, check in enumerate(checks):
         bad = failing.join(rows.select(ROW, pl.col(check.field).alias("value")), on=ROW).select(
