@@ -46,3 +46,9 @@ def test_user_errors_are_one_line_with_exit_code_1(tmp_path):
     assert result.exit_code == 1 and result.stdout == ""
     result = runner.invoke(app, ["quarantine", "list", "--batch", "999999"])
     assert result.exit_code == 1 and "no import batch 999999" in result.output
+
+
+def test_import_units_says_what_it_loaded():
+    result = run("import", "units")
+    assert result.exit_code == 0, result.output
+    assert "34 provinces" in result.output and "3,321 communes" in result.output
