@@ -78,4 +78,4 @@ def agency_units(file: Path = FileArg, json: bool = Json) -> None:
     if json:
         emit_json(counts)
     else:
-        err_console.print("administrative units: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+        err_console.print(f"{counts['file']}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items() if k != "file"))

@@ -1,7 +1,6 @@
 """Writes of the coverage domain: materialise facts for a date, set and import plans."""
 
 import datetime as dt
-import io
 import time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -18,6 +17,7 @@ from everydoor.core.text import unit_key
 from everydoor.coverage import columnar, engine
 from everydoor.coverage.models import CoverageFact, Plan
 from everydoor.geo.models import AdminUnit
+from everydoor.pipeline import loaders
 
 _FACT_TABLE = CoverageFact._meta.db_table
 _WRITE_COLUMNS = ("as_of", "level", "area_code", "dimension", "value", *engine.MEASURES, "other_area_cards", "plan")
@@ -85,20 +85,12 @@ def plans_frame(*, year: int) -> pl.DataFrame:
 
 @transaction.atomic
 def facts_write(facts: pl.DataFrame, *, as_of: dt.date) -> int:
-    """Delete the date's facts, then write the frame in bulk (COPY on PostgreSQL)."""
-    CoverageFact.objects.filter(as_of=as_of).delete()
+    """Replace the date's facts in one transaction (a reader never finds the date empty), in bulk."""
     frame = facts.with_columns(as_of=pl.lit(as_of)).select(_WRITE_COLUMNS)
-    columns = ", ".join(f'"{c}"' for c in _WRITE_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = io.BytesIO()
-            frame.write_csv(buffer, include_header=False, null_value="")
-            with cursor.cursor.copy(f"COPY {_FACT_TABLE} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
-                copy.write(buffer.getvalue())
-        else:
-            placeholders = ", ".join(["%s"] * len(_WRITE_COLUMNS))
-            rows = frame.with_columns(pl.col("as_of").cast(pl.Utf8)).rows()
-            cursor.executemany(f"INSERT INTO {_FACT_TABLE} ({columns}) VALUES ({placeholders})", rows)
+    with loaders.bulk_writes(), transaction.atomic():
+        CoverageFact.objects.filter(as_of=as_of).delete()
+        with connection.cursor() as cursor:
+            loaders.insert_rows(cursor, frame, _FACT_TABLE)
     return frame.height
 
 
