@@ -1,7 +1,7 @@
 """Pull the columns coverage needs out of the database as Polars frames, once per run.
 
-Outside a transaction, connectorx reads the registers straight into Arrow, two id ranges at
-once (core.bulk_reads). Otherwise, PostgreSQL: `COPY (SELECT ...) TO STDOUT` into Polars' CSV
+Outside a transaction, on SQLite, connectorx reads the registers straight into Arrow, two id
+ranges at once (core.bulk_reads). Otherwise, PostgreSQL: `COPY (SELECT ...) TO STDOUT` into Polars' CSV
 reader; SQLite: the database formats the rows itself (printf + group_concat into one blob, parsed by Polars' CSV reader),
 which avoids a Python object per value; if a value holds the separators, it falls back to
 fetchall. On SQLite, cards are read without the join to links (an index lookup per card is the
@@ -121,23 +121,40 @@ def cards_frame(*, conn=None, dates: list[dt.date] | None = None) -> pl.DataFram
     return cards.select(list(CARD_SCHEMA))
 
 
+def _fast_reads(*, persons: bool, cards: bool, dates: list[dt.date] | None = None) -> dict[str, pl.DataFrame] | None:
+    """persons and/or cards (valid on the dates) with connectorx, in one go (core.bulk_reads); None when it
+    may not read. The cards and the links are read apart and joined here: cheaper than a join of every
+    card in SQLite."""
+    queries = {}
+    if persons:
+        queries["persons"] = (_select("registry_person", PERSON_SCHEMA, _PERSON_COLUMNS), PERSON_SCHEMA, "person_id")
+    if cards:
+        schema = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id"}
+        queries["cards"] = (f"{_select('registry_card', schema, _CARD_COLUMNS)} WHERE {valid_sql(dates)}", schema,
+                            "card_id")
+        queries["links"] = (_LINKS_SQL, LINK_SCHEMA, "card_id")
+    read = bulk_reads.read_frames(queries)
+    if read is None:
+        return None
+    out = {}
+    if persons:
+        out["persons"] = _text_filled(read["persons"], PERSON_SCHEMA)
+    if cards:
+        joined = read["cards"].join(read["links"], on="card_id", how="left").select(list(CARD_SCHEMA))
+        out["cards"] = _text_filled(joined, CARD_SCHEMA)
+    return out
+
+
 def persons_read() -> pl.DataFrame:
-    """Every resident: with connectorx when it may read (core.bulk_reads), else through Django's connection."""
-    fast = bulk_reads.read_frame(_select("registry_person", PERSON_SCHEMA, _PERSON_COLUMNS), PERSON_SCHEMA,
-                                 partition_on="person_id")
-    return persons_frame() if fast is None else _text_filled(fast, PERSON_SCHEMA)
+    """Every resident: with connectorx when it may read, else through Django's connection."""
+    fast = _fast_reads(persons=True, cards=False)
+    return persons_frame() if fast is None else fast["persons"]
 
 
 def cards_read(dates: list[dt.date] | None = None) -> pl.DataFrame:
-    """cards_frame, with connectorx when it may read: the cards and the links apart (a join of every card
-    in the database costs more than the one in Polars), joined here."""
-    schema = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id"}
-    cards = bulk_reads.read_frame(f"{_select('registry_card', schema, _CARD_COLUMNS)} WHERE {valid_sql(dates)}",
-                                  schema, partition_on="card_id")
-    links = None if cards is None else bulk_reads.read_frame(_LINKS_SQL, LINK_SCHEMA, partition_on="card_id")
-    if cards is None or links is None:
-        return cards_frame(dates=dates)
-    return _text_filled(cards.join(links, on="card_id", how="left").select(list(CARD_SCHEMA)), CARD_SCHEMA)
+    """cards_frame, with connectorx when it may read."""
+    fast = _fast_reads(persons=False, cards=True, dates=dates)
+    return cards_frame(dates=dates) if fast is None else fast["cards"]
 
 
 def valid_on(cards: pl.DataFrame, dates: list[dt.date]) -> pl.DataFrame:
@@ -156,8 +173,9 @@ def units_frames() -> dict[str, pl.DataFrame]:
 def registers_frames(dates: list[dt.date] | None = None) -> dict[str, pl.DataFrame]:
     """persons and the cards valid on any of the dates (every card when None): with connectorx when it may
     read, else on two connections at once when that is safe."""
-    if bulk_reads.usable():
-        return {"persons": persons_read(), "cards": cards_read(dates)}
+    fast = _fast_reads(persons=True, cards=True, dates=dates)
+    if fast is not None:
+        return fast
     persons, cards = _both(lambda conn: persons_frame(conn=conn), lambda conn: cards_frame(conn=conn, dates=dates))
     return {"persons": persons, "cards": cards}
 

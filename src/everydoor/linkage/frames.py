@@ -1,7 +1,7 @@
 """Read registers from the database into Polars frames, fast and in one pass per table.
 
-Outside a transaction, connectorx reads straight into Arrow, two id ranges at once
-(core.bulk_reads). Otherwise, PostgreSQL: ``COPY (SELECT ...) TO STDOUT`` as CSV, parsed by
+Outside a transaction, on SQLite, connectorx reads the large tables straight into Arrow, two id
+ranges at once (core.bulk_reads). Otherwise, PostgreSQL: ``COPY (SELECT ...) TO STDOUT`` as CSV, parsed by
 Polars; SQLite: the database formats the rows itself, in chunks of ids on two connections
 (core.sqlite_text). Never the ORM row by row.
 """
@@ -45,8 +45,6 @@ def _postgres_copy(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 
 def read_sql(sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """Run a SELECT and return its rows as a frame with ``schema`` (names in order of the SELECT)."""
-    if (frame := bulk_reads.read_frame(sql, schema)) is not None:
-        return _finish(frame, schema)
     if _on_postgres():
         frame = _postgres_copy(sql, schema)
     else:
@@ -96,7 +94,7 @@ def cards_frame(schema: dict[str, pl.DataType] = CARD_SCHEMA) -> pl.DataFrame:
 
 def links_frame() -> pl.DataFrame:
     t = Link._meta.db_table
-    return read_sql(f"SELECT card_id, person_id, method FROM {t}", {
+    return read_table(t, {"card_id": "card_id", "person_id": "person_id", "method": "method"}, {
         "card_id": pl.Int64, "person_id": pl.Int64, "method": pl.String})
 
 

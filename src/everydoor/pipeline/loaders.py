@@ -6,6 +6,7 @@ Everything here runs inside the caller's transaction; the SQL that differs by di
 import contextlib
 import contextvars
 import io
+import logging
 import secrets
 import sqlite3
 import tempfile
@@ -116,6 +117,7 @@ def _copy(cursor, frame: pl.DataFrame, table: str) -> None:
 # For the length of a bulk write on SQLite: a page cache that holds a whole register (no spills to the
 # WAL mid-transaction; index builds sort in memory), sorter threads for the index builds, and no
 # checkpoint inside the commit (see _checkpoint_after).
+logger = logging.getLogger(__name__)
 _BULK_PRAGMAS = {"cache_size": -2_000_000, "threads": 2, "wal_autocheckpoint": 0}
 
 
@@ -177,8 +179,11 @@ def _checkpoint_after(path: str) -> None:
     the process exits; `checkpoints_wait` waits for it sooner.
     """
     def checkpoint():
-        with contextlib.closing(sqlite3.connect(path, timeout=60)) as conn:
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        try:
+            with contextlib.closing(sqlite3.connect(path, timeout=60)) as conn:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:  # nothing is lost: SQLite checkpoints again on a later commit
+            logger.warning("WAL checkpoint after a bulk write failed: %s", exc)
 
     thread = threading.Thread(target=checkpoint, name="everydoor-wal-checkpoint")
     thread.start()
