@@ -187,7 +187,7 @@ def _checkpoint_after(path: str) -> None:
 
     thread = threading.Thread(target=checkpoint, name="everydoor-wal-checkpoint")
     thread.start()
-    _checkpoints.append(thread)
+    _checkpoints[:] = [t for t in _checkpoints if t.is_alive()] + [thread]  # a web process runs many
 
 
 def checkpoints_wait() -> None:
