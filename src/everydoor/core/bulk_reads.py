@@ -57,8 +57,8 @@ def read_frames(queries: dict[str, Query]) -> dict[str, pl.DataFrame] | None:
         done = subprocess.run([sys.executable, "-m", "everydoor.core.sqlite_reader"], input=json.dumps(spec),
                               capture_output=True, text=True)
         if done.returncode:
-            logger.warning("connectorx could not read (%s); reading through Django's connection instead",
-                           done.stderr.strip().splitlines()[-1:] or done.returncode)
+            reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+            logger.warning("connectorx could not read (%s); reading through Django's connection instead", reason)
             return None
         return {name: _typed(_read_arrow(Path(folder) / f"{name}.arrow"), schema)
                 for name, (_, schema, _) in queries.items()}

@@ -92,8 +92,12 @@ def _cast(name: str, dtype, current) -> pl.Expr:
     return column.cast(dtype)
 
 
+def _persons_sql() -> str:
+    return _select("registry_person", PERSON_SCHEMA, _PERSON_COLUMNS)
+
+
 def persons_frame(*, conn=None) -> pl.DataFrame:
-    return _query(_select("registry_person", PERSON_SCHEMA, _PERSON_COLUMNS), PERSON_SCHEMA, conn)
+    return _query(_persons_sql(), PERSON_SCHEMA, conn)
 
 
 def valid_sql(dates: list[dt.date] | None, alias: str = "") -> str:
@@ -105,6 +109,18 @@ def valid_sql(dates: list[dt.date] | None, alias: str = "") -> str:
                        for d in dates)
 
 
+# A card row as its table holds it (the linked person comes from linkage_link).
+_CARD_ROW_SCHEMA = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id"}
+
+
+def _cards_sql(dates: list[dt.date] | None) -> str:
+    return f"{_select('registry_card', _CARD_ROW_SCHEMA, _CARD_COLUMNS)} WHERE {valid_sql(dates)}"
+
+
+def _with_person(cards: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+    return cards.join(links, on="card_id", how="left").select(list(CARD_SCHEMA))
+
+
 def cards_frame(*, conn=None, dates: list[dt.date] | None = None) -> pl.DataFrame:
     """The cards valid on any of the dates (every card when None), with the person each is linked to (or null)."""
     conn = conn or connection
@@ -113,12 +129,8 @@ def cards_frame(*, conn=None, dates: list[dt.date] | None = None) -> pl.DataFram
                             for k in CARD_SCHEMA)
         cards = _query(f"SELECT {columns} FROM registry_card c LEFT JOIN linkage_link l ON l.card_id = c.id "
                        f"WHERE {valid_sql(dates, 'c.')}", CARD_SCHEMA, conn)
-    else:
-        schema = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id"}
-        cards = _query(f"{_select('registry_card', schema, _CARD_COLUMNS)} WHERE {valid_sql(dates)}", schema, conn)
-        links = _query(_LINKS_SQL, LINK_SCHEMA, conn)
-        cards = cards.join(links, on="card_id", how="left")
-    return cards.select(list(CARD_SCHEMA))
+        return cards.select(list(CARD_SCHEMA))
+    return _with_person(_query(_cards_sql(dates), _CARD_ROW_SCHEMA, conn), _query(_LINKS_SQL, LINK_SCHEMA, conn))
 
 
 def _fast_reads(*, persons: bool, cards: bool, dates: list[dt.date] | None = None) -> dict[str, pl.DataFrame] | None:
@@ -127,11 +139,9 @@ def _fast_reads(*, persons: bool, cards: bool, dates: list[dt.date] | None = Non
     card in SQLite."""
     queries = {}
     if persons:
-        queries["persons"] = (_select("registry_person", PERSON_SCHEMA, _PERSON_COLUMNS), PERSON_SCHEMA, "person_id")
+        queries["persons"] = (_persons_sql(), PERSON_SCHEMA, "person_id")
     if cards:
-        schema = {k: v for k, v in CARD_SCHEMA.items() if k != "person_id"}
-        queries["cards"] = (f"{_select('registry_card', schema, _CARD_COLUMNS)} WHERE {valid_sql(dates)}", schema,
-                            "card_id")
+        queries["cards"] = (_cards_sql(dates), _CARD_ROW_SCHEMA, "card_id")
         queries["links"] = (_LINKS_SQL, LINK_SCHEMA, "card_id")
     read = bulk_reads.read_frames(queries)
     if read is None:
@@ -140,8 +150,7 @@ def _fast_reads(*, persons: bool, cards: bool, dates: list[dt.date] | None = Non
     if persons:
         out["persons"] = _text_filled(read["persons"], PERSON_SCHEMA)
     if cards:
-        joined = read["cards"].join(read["links"], on="card_id", how="left").select(list(CARD_SCHEMA))
-        out["cards"] = _text_filled(joined, CARD_SCHEMA)
+        out["cards"] = _text_filled(_with_person(read["cards"], read["links"]), CARD_SCHEMA)
     return out
 
 
