@@ -31,6 +31,6 @@ def test_the_wal_left_by_a_bulk_write_is_copied_into_the_database_file(tmp_path)
         conn.commit()
         size_before = path.stat().st_size
         loaders._checkpoint_after(str(path))
-        loaders.checkpoints_wait()
+        loaders.background_wait()
         assert path.stat().st_size > size_before + 2_000_000  # the rows are in the file now
         assert conn.execute("SELECT COUNT(*) FROM t").fetchall() == [(20_000,)]

@@ -20,8 +20,10 @@ def bulk_insert(table: str, frame: pl.DataFrame, *, rebuild_indexes: bool = Fals
     if frame.is_empty():
         return 0
     frame = _dates_as_text(frame, offset=connection.vendor == "postgresql")
-    with connection.cursor() as cursor, loaders.indexes_deferred(cursor, table, defer=rebuild_indexes):
-        # Every id written was read from the registers, whose rows are never deleted: not re-checked.
+    # Every id written was read from the registers, whose rows are never deleted: not re-checked
+    # (on PostgreSQL the foreign keys a rebuild puts back are validated after the commit).
+    with connection.cursor() as cursor, loaders.indexes_deferred(cursor, table, defer=rebuild_indexes,
+                                                                 references_checked=True):
         loaders.insert_rows(cursor, frame, table, references_known=True)
     return frame.height
 

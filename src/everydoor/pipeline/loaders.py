@@ -11,10 +11,11 @@ import secrets
 import sqlite3
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
-from django.db import IntegrityError, connection
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 try:  # Arrow straight into SQLite, in C: several times faster than binding rows from Python
     from adbc_driver_sqlite import dbapi as adbc_sqlite
@@ -81,37 +82,66 @@ def insert_rows(cursor, frame: pl.DataFrame, table: str, *, references_known: bo
         _insert_batches(cursor, frame, table)
 
 
-def references_check(cursor, frame: pl.DataFrame, table: str) -> None:
-    """The rows `frame` writes into `table` refer only to rows that exist (SQLite inside bulk_writes()).
+def references_check(cursor, frame: pl.DataFrame, table: str, *, keys_deferred: bool = False) -> None:
+    """The rows `frame` writes into `table` refer only to rows that exist.
 
-    SQLite checks a foreign key per written row, which was most of a bulk insert's time; here each
-    distinct referenced value is checked once, before anything is written. Elsewhere the database
-    enforces its foreign keys itself and this does nothing.
+    SQLite checks a foreign key per written row, which was most of a bulk insert's time; inside
+    bulk_writes() its foreign keys are off and each distinct referenced value is checked here once,
+    before anything is written. On PostgreSQL a bulk insert whose foreign keys indexes_deferred()
+    puts back unchecked (keys_deferred) is checked the same way. Otherwise the database enforces its
+    foreign keys itself and this does nothing.
     """
-    if not _references_unchecked.get() or frame.height == 0:
+    if not (keys_deferred or _references_unchecked.get()) or frame.height == 0:
         return
-    cursor.execute(f"PRAGMA foreign_key_list({table})")
-    for _, _, parent, column, target, *_ in cursor.fetchall():
+    for column, parent, target in _foreign_keys(cursor, table):
         if column not in frame.columns:
             continue
         values = frame.get_column(column).drop_nulls().unique()
         if values.len() == 0:
             continue
         stage(cursor, values.to_frame("ref"), "stage_references")
-        cursor.execute(f"SELECT ref FROM stage_references WHERE ref NOT IN (SELECT {target} FROM {parent}) LIMIT 5")
+        # NOT EXISTS: an anti-join on both databases (PostgreSQL runs NOT IN (subquery) row by row
+        # once the subquery outgrows work_mem).
+        cursor.execute(f"SELECT ref FROM stage_references r WHERE NOT EXISTS "
+                       f"(SELECT 1 FROM {parent} p WHERE p.{target} = r.ref) LIMIT 5")
         missing = [row[0] for row in cursor.fetchall()]
         if missing:
             raise IntegrityError(f"{table}.{column} refers to {parent} rows that do not exist: {missing}")
 
 
+def _foreign_keys(cursor, table: str) -> list[tuple[str, str, str]]:
+    """(column, referenced table, referenced column) of each single-column foreign key of a table."""
+    if is_postgres():
+        cursor.execute("""
+            SELECT a.attname, c.confrelid::regclass::text, fa.attname FROM pg_constraint c
+            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+            JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1]
+            WHERE c.contype = 'f' AND c.conrelid = %s::regclass AND cardinality(c.conkey) = 1""", [table])
+        return cursor.fetchall()
+    cursor.execute(f"PRAGMA foreign_key_list({table})")
+    return [(column, parent, target) for _, _, parent, column, target, *_ in cursor.fetchall()]
+
+
+COPY_ROWS = 200_000
+
+
 def _copy(cursor, frame: pl.DataFrame, table: str) -> None:
+    """COPY in CSV blocks; the next block is written (Polars, outside the GIL) while the server parses this one."""
+    def block(offset: int) -> bytes:
+        buffer = io.BytesIO()
+        frame.slice(offset, COPY_ROWS).write_csv(buffer, include_header=False, null_value="", date_format="%Y-%m-%d")
+        return buffer.getvalue()
+
     columns = ", ".join(frame.columns)
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
-        for offset in range(0, frame.height, 200_000):
-            buffer = io.BytesIO()
-            frame.slice(offset, 200_000).write_csv(buffer, include_header=False, null_value="",
-                                                   date_format="%Y-%m-%d")
-            copy.write(buffer.getvalue())
+    offsets = range(0, frame.height, COPY_ROWS)
+    with (ThreadPoolExecutor(max_workers=1) as writer,
+          cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy):
+        pending = writer.submit(block, offsets[0])
+        for following in [*offsets[1:], None]:
+            ready = pending.result()
+            if following is not None:
+                pending = writer.submit(block, following)
+            copy.write(ready)
 
 
 # For the length of a bulk write on SQLite: a page cache that holds a whole register (no spills to the
@@ -167,7 +197,21 @@ def _pragma(cursor, name: str) -> int:
     return cursor.fetchall()[0][0]
 
 
-_checkpoints: list[threading.Thread] = []
+# Work that follows a commit in a thread of its own (WAL checkpoints, foreign-key validation).
+_background: list[threading.Thread] = []
+
+
+def _in_background(work, name: str) -> None:
+    thread = threading.Thread(target=work, name=name)
+    thread.start()
+    _background[:] = [t for t in _background if t.is_alive()] + [thread]  # a web process runs many
+
+
+def background_wait() -> None:
+    """Wait for the work bulk writes left running after their commit (benchmarks time it apart; tests
+    and the process's exit wait for it)."""
+    while _background:
+        _background.pop().join()
 
 
 def _checkpoint_after(path: str) -> None:
@@ -175,8 +219,7 @@ def _checkpoint_after(path: str) -> None:
 
     Inside the commit this copy took the import of the full card register 7.5 s (2 GB written twice,
     to the WAL then to the file). A passive checkpoint blocks neither readers nor writers, so the
-    next step (the link run, the next import) goes on meanwhile. Python waits for the thread before
-    the process exits; `checkpoints_wait` waits for it sooner.
+    next step (the link run, the next import) goes on meanwhile.
     """
     def checkpoint():
         try:
@@ -185,15 +228,27 @@ def _checkpoint_after(path: str) -> None:
         except sqlite3.Error as exc:  # nothing is lost: SQLite checkpoints again on a later commit
             logger.warning("WAL checkpoint after a bulk write failed: %s", exc)
 
-    thread = threading.Thread(target=checkpoint, name="everydoor-wal-checkpoint")
-    thread.start()
-    _checkpoints[:] = [t for t in _checkpoints if t.is_alive()] + [thread]  # a web process runs many
+    _in_background(checkpoint, "everydoor-wal-checkpoint")
 
 
-def checkpoints_wait() -> None:
-    """Wait for the checkpoints bulk writes started (benchmarks time the work whole with it)."""
-    while _checkpoints:
-        _checkpoints.pop().join()
+def _validate_after_commit(table: str, names: list[str]) -> None:
+    """PostgreSQL: validate foreign keys that a bulk insert put back NOT VALID, after its commit.
+
+    The rows were checked before the insert (references_check, each distinct value once); rows
+    written since are checked by the constraint itself. VALIDATE CONSTRAINT re-reads the table
+    under a lock that blocks neither reads nor writes, so the import does not wait for it.
+    """
+    def validate():
+        try:
+            with connection.cursor() as cursor:  # this thread's own connection
+                for name in names:
+                    cursor.execute(f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"')
+        except DatabaseError as exc:
+            logger.warning("validating the foreign keys of %s after a bulk insert failed: %s", table, exc)
+        finally:
+            connection.close()
+
+    _in_background(validate, f"everydoor-validate-{table}")
 
 
 def _insert_via_arrow(cursor, frame: pl.DataFrame, table: str, attached: list) -> None:
@@ -256,13 +311,16 @@ def fetch_frame(cursor, sql: str, params=(), *, schema: dict[str, pl.DataType] |
 
 
 @contextlib.contextmanager
-def indexes_deferred(cursor, table: str, *, defer: bool, unique: bool = False):
+def indexes_deferred(cursor, table: str, *, defer: bool, unique: bool = False, references_checked: bool = False):
     """Drop a table's secondary indexes around a bulk insert and rebuild them after.
 
     Building an index from sorted data once is several times cheaper than keeping it up to date
     row by row; worth it when the insert is large next to the table (a first load). With `unique`,
     unique constraints go too, for callers that insert keys known to be new and distinct (their
-    rebuild checks it all the same); the primary key always stays.
+    rebuild checks it all the same); the primary key always stays. On PostgreSQL foreign keys go
+    too; with `references_checked` (the caller ran references_check with keys_deferred, or wrote
+    only ids it had just read from their tables) they come back NOT VALID and are validated after the
+    commit (_validate_after_commit); otherwise they are checked here, over the whole table.
     """
     if not defer:
         yield
@@ -276,7 +334,7 @@ def indexes_deferred(cursor, table: str, *, defer: bool, unique: bool = False):
         # Deferred foreign keys queue one check per inserted row until commit (and forbid CREATE
         # INDEX meanwhile); added back after the insert, each is checked by one query over the table.
         cursor.execute("""
-            SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+            SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint
             WHERE conrelid = %s::regclass AND contype = ANY(%s)""",
                        [table, ["f", "u"] if unique else ["f"]])
         constraints = cursor.fetchall()
@@ -287,16 +345,22 @@ def indexes_deferred(cursor, table: str, *, defer: bool, unique: bool = False):
     if constraints:
         # Altering a table, or the tables it references, needs their pending checks done first.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    for name, _ in constraints:
+    for name, _, _ in constraints:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
     yield
     if is_postgres():
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")  # index builds sort in memory
     for _, sql in indexes:
         cursor.execute(sql)
-    for name, definition in constraints:
-        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    unvalidated = []
+    for name, definition, kind in constraints:
+        later = kind == "f" and references_checked
+        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' + (" NOT VALID" if later else ""))
+        if later:
+            unvalidated.append(name)
     if constraints:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    if unvalidated:
+        transaction.on_commit(lambda: _validate_after_commit(table, unvalidated))

@@ -69,8 +69,11 @@ def _bulk_insert(cursor, table: str, rows: pl.DataFrame, *, key: str) -> None:
     if rows.height == 0:
         return
     bulk = rows.height > BULK_ROWS and rows.height > _scalar(cursor, f"SELECT COUNT(*) FROM {table}")
-    with indexes_deferred(cursor, table, defer=bulk, unique=True):  # the keys are new and distinct
-        loaders.insert_rows(cursor, rows.sort(key), table)
+    if bulk:  # each distinct reference once, rather than one look-up per row
+        loaders.references_check(cursor, rows, table, keys_deferred=True)
+    # The keys are new and distinct.
+    with indexes_deferred(cursor, table, defer=bulk, unique=True, references_checked=bulk):
+        loaders.insert_rows(cursor, rows.sort(key), table, references_known=bulk)
     if bulk and loaders.is_postgres():
         cursor.execute(f"ANALYZE {table}")  # the planner's picture of a table that just grew from nothing
 

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from everydoor.core.fields import CodeField
+
 
 class ImportBatch(models.Model):
     class Kind(models.TextChoices):
@@ -56,7 +58,7 @@ class QuarantineRow(models.Model):
 
 
 class Household(models.Model):
-    code = models.CharField(max_length=40, unique=True)  # household ID as in the register
+    code = CodeField(max_length=40, unique=True)  # household ID as in the register
     commune = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="+")
     village = models.ForeignKey("geo.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
@@ -70,8 +72,8 @@ class Person(models.Model):
         DECEASED = "deceased"
 
     # personal_id when the register has one, else a key from household, name and birth date
-    record_key = models.CharField(max_length=200)  # unique: see Meta
-    personal_id = models.CharField(max_length=12, null=True, blank=True)
+    record_key = CodeField(max_length=200)  # unique: see Meta
+    personal_id = CodeField(max_length=12, null=True, blank=True)
     full_name = models.CharField(max_length=200)
     name_key = models.CharField(max_length=200)  # folded: no case, no diacritics
     dob = models.DateField(null=True, blank=True)  # only when the full date is known
@@ -128,10 +130,10 @@ class Card(models.Model):
     """A health-insurance card period as received from the participant register."""
 
     # (card number or SI code) | valid_from: a renewal is a new row, history is kept.
-    record_key = models.CharField(max_length=60)  # unique: see Meta
-    card_number = models.CharField(max_length=15, blank=True)
-    si_code = models.CharField(max_length=10, blank=True)
-    personal_id = models.CharField(max_length=12, blank=True)
+    record_key = CodeField(max_length=60)  # unique: see Meta
+    card_number = CodeField(max_length=15, blank=True)
+    si_code = CodeField(max_length=10, blank=True)
+    personal_id = CodeField(max_length=12, blank=True)
     full_name = models.CharField(max_length=200)
     name_key = models.CharField(max_length=200)
     dob = models.DateField(null=True, blank=True)
