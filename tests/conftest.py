@@ -26,6 +26,15 @@ def _own_var_dir(tmp_path_factory):
     settings.VAR_DIR = previous
 
 
+@pytest.fixture(autouse=True)
+def _background_work_done():
+    """Work a bulk write left running after its commit (pipeline.loaders) ends with the test that started it."""
+    yield
+    from everydoor.pipeline.loaders import background_wait
+
+    background_wait()
+
+
 def load_units(django_db_blocker):
     """The real administrative units, loaded for one test package and removed after it.
 

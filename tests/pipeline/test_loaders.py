@@ -2,6 +2,7 @@
 
 import sqlite3
 
+import polars as pl
 import pytest
 from django.db import connection
 
@@ -34,3 +35,39 @@ def test_the_wal_left_by_a_bulk_write_is_copied_into_the_database_file(tmp_path)
         loaders.background_wait()
         assert path.stat().st_size > size_before + 2_000_000  # the rows are in the file now
         assert conn.execute("SELECT COUNT(*) FROM t").fetchall() == [(20_000,)]
+
+
+def _foreign_keys_validated(table: str) -> dict[str, bool]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conname, convalidated FROM pg_constraint WHERE conrelid = %s::regclass "
+                       "AND contype = 'f'", [table])
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_insert_checks_references_first_and_validates_its_foreign_keys_after_the_commit(monkeypatch):
+    from django.db import IntegrityError, transaction
+
+    from everydoor.registry import merge
+    from everydoor.registry.models import Household
+    from tests.factories import commune
+
+    monkeypatch.setattr(merge, "BULK_ROWS", 0)  # every insert counts as bulk: indexes and keys rebuilt
+    here = commune()
+    households = pl.DataFrame({"code": ["H1", "H2"], "commune_id": [here.id, here.id], "village_id": [None, None]},
+                              schema={"code": pl.String, "commune_id": pl.Int64, "village_id": pl.Int64})
+    with transaction.atomic(), connection.cursor() as cursor:
+        merge.households_merge(cursor, households)
+        during = _foreign_keys_validated("registry_household")
+    assert during and not any(during.values())  # put back NOT VALID inside the import's transaction
+    loaders.background_wait()
+    assert all(_foreign_keys_validated("registry_household").values())  # validated after the commit
+    assert Household.objects.count() == 2
+    # More rows than the table holds: a bulk insert again, and a commune that does not exist.
+    stray = pl.DataFrame({"code": ["H3", "H4", "H5"], "commune_id": [here.id, here.id + 10_000, here.id],
+                          "village_id": [None, None, None]}, schema=households.schema)
+    missing = rf"commune_id refers to geo_adminunit rows that do not exist: \[{here.id + 10_000}\]"
+    with pytest.raises(IntegrityError, match=missing), transaction.atomic(), connection.cursor() as cursor:
+        merge.households_merge(cursor, stray)
+    assert Household.objects.count() == 2

@@ -173,10 +173,13 @@ def test_cards_load_with_history_flags_and_errors(tmp_path):
     assert "card_level_mismatch" not in minh.flags
     pao = Card.objects.get(record_key="DT2101001234567|2025-01-01")
     assert pao.group_code == "DT" and pao.benefit_level == 2
-    # the raw record keeps what the row does not hold as received; card_raw gives the whole record
-    assert json.loads(pao.raw) == {"date_of_birth": "17/05/1990", "sex": "Nam", "valid_from": "01/01/2025",
-                                   "valid_to": "31/12/2025", "commune": "Xã Mường Bo", "province": None,
-                                   "address": None}
+    # the raw record keeps what the row cannot give back as received (dates read back day first, as
+    # most of this extract writes them; the commune by its name); card_raw gives the whole record
+    assert json.loads(pao.raw) == {"sex": "Nam", "province": None, "address": None, "date_style": "dd/mm/yyyy"}
+    minh_raw = json.loads(minh.raw)  # this row wrote its dates the ISO way: kept as received
+    assert (minh_raw["valid_from"], minh_raw["valid_to"]) == ("2025-03-01", "2026-02-28")
+    assert card_raw(minh) == dict(zip(CARD_COLUMNS, CARDS[3], strict=True)) | {
+        "personal_id": None, "commune": None, "province": None, "address": None, "clinic_code": None}
     assert card_raw(pao) == dict(zip(CARD_COLUMNS, CARDS[0], strict=True)) | {"province": None, "address": None}
 
 

@@ -124,3 +124,16 @@ def _not_found_message(text: str, prefix: str, key: str, within: AdminUnit | Non
     else:
         message += " Check the spelling, or use the official code (e.g. '15' for Lào Cai)."
     return message
+
+
+def short_name(unit: AdminUnit) -> str:
+    """The name without its kind: 'Lào Cai' for 'Tỉnh Lào Cai' (kind 'tỉnh'), as registers often write it."""
+    kind = f"{unit.kind} " if unit.kind else ""
+    return unit.name[len(kind):] if kind and unit.name.casefold().startswith(kind.casefold()) else unit.name
+
+
+def commune_places() -> list[tuple[int, str, str]]:
+    """(commune id, commune name, province short name) of every commune: how extracts name a card's place."""
+    provinces = {p.id: short_name(p) for p in AdminUnit.objects.filter(level=AdminUnit.Level.PROVINCE)}
+    return [(unit_id, name, provinces.get(parent_id, "")) for unit_id, name, parent_id in
+            AdminUnit.objects.filter(level=AdminUnit.Level.COMMUNE).values_list("id", "name", "parent_id")]

@@ -1,5 +1,7 @@
 """Validation of a participant-register extract: pure frame in, good rows and quarantine out."""
 
+import json
+
 import polars as pl
 
 from everydoor.pipeline.checks import (
@@ -19,9 +21,10 @@ from everydoor.rules import identifiers_polars as ids
 from everydoor.rules import law
 
 
-def validate_cards(frame: pl.DataFrame, *, file_name: str,
-                   commune_ids: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Returns (rows to load, quarantine). `commune_ids` is the resolved commune per row (null if none)."""
+def validate_cards(frame: pl.DataFrame, *, file_name: str, commune_ids: pl.Series,
+                   places: list[tuple[int, str, str]] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Returns (rows to load, quarantine). `commune_ids` is the resolved commune per row (null if none);
+    `places` (geo.selectors.commune_places) lets the raw record leave out place names it can read back."""
     frame = frame.with_columns(pl.col("card_number").str.to_uppercase(), pl.col("group_code").str.to_uppercase(),
                                commune_ids.alias("commune_id"))
     for column, partial in (("date_of_birth", True), ("valid_from", False), ("valid_to", False)):
@@ -79,41 +82,77 @@ def validate_cards(frame: pl.DataFrame, *, file_name: str,
         pl.concat_str(pl.coalesce("card_number", "si_code"), pl.lit("|"), "valid_from_text").alias("record_key"),
         "payer_group",
         flags_column(flags).alias("flags"),
-        raw_record(good),
+        raw_record(good, places),
     ).collect()
     return good, quarantine
 
 
-# The text a card row stores under the name of a received column (the others are not on the row).
+# The text a card row stores under the name of a received column, dates and places aside (below).
 STORED_TEXT: dict[str, pl.Expr] = {
     "si_code": pl.col("si").fill_null(""), "card_number": pl.col("card_number").fill_null(""),
     "personal_id": pl.col("personal_id").fill_null(""), "full_name": pl.col("full_name"),
     "sex": pl.col("sex_code").fill_null(""), "group_code": pl.col("group").fill_null(""),
     "benefit_level": pl.col("level").cast(pl.String),
-    "valid_from": pl.col("valid_from_text"), "valid_to": pl.col("valid_to_text"),
     "address": pl.col("address").fill_null(""), "clinic_code": pl.col("clinic_code").fill_null(""),
 }
+DATES = ("date_of_birth", "valid_from", "valid_to")
+# How an extract writes its dates; the raw record names the style when it is not ISO.
+ISO, DAY_FIRST = "yyyy-mm-dd", "dd/mm/yyyy"
 
 
-def raw_record(frame: pl.DataFrame) -> pl.Series:
+def date_text(year: pl.Expr, month: pl.Expr, day: pl.Expr, style: str) -> pl.Expr:
+    """A full or partial date written in a style: 17/05/1990, 05/1990 or 1990 (day first); 1990-05-17, 1990-05, 1990."""
+    y, m, d = year.cast(pl.String), month.cast(pl.String).str.zfill(2), day.cast(pl.String).str.zfill(2)
+    full, month_year = ((pl.concat_str(d, pl.lit("/"), m, pl.lit("/"), y), pl.concat_str(m, pl.lit("/"), y))
+                        if style == DAY_FIRST else
+                        (pl.concat_str(y, pl.lit("-"), m, pl.lit("-"), d), pl.concat_str(y, pl.lit("-"), m)))
+    return pl.when(day.is_not_null()).then(full).when(month.is_not_null()).then(month_year).otherwise(y)
+
+
+def _dates_as_received(frame: pl.DataFrame, style: str) -> dict[str, pl.Series]:
+    """Per date column: does the received text read back from the parts the row stores, in this style?"""
+    return {column: frame.select(pl.col(column).eq_missing(
+        date_text(pl.col(f"{column}_y"), pl.col(f"{column}_m"), pl.col(f"{column}_d"), style))).to_series()
+        for column in DATES}
+
+
+def raw_record(frame: pl.DataFrame, places: list[tuple[int, str, str]] | None) -> pl.Series:
     """The received fields the card row does not already hold as received, as a JSON object.
 
-    Most received values are stored unchanged; keeping only the others makes the raw record a
-    fraction of its full size, which every import writes. `registry.selectors.card_raw` puts the
-    whole record back together.
+    Most received values can be read back from the row: the fields it stores unchanged, its dates
+    written in the extract's style (named in the record when not ISO), its commune's name and its
+    province's short name (`places`). Keeping only the others makes the raw record a small fraction
+    of its full size, which every import writes. `registry.selectors.card_raw` puts the whole record
+    back together.
     """
+    styles = {style: _dates_as_received(frame, style) for style in (ISO, DAY_FIRST)}
+    style = max(styles, key=lambda s: sum(int(v.sum()) for v in styles[s].values()))
+    as_received = dict(styles[style])
+    if places:
+        names = pl.DataFrame(places, schema={"commune_id": pl.Int64, "commune_name": pl.String,
+                                             "province_name": pl.String}, orient="row")
+        named = frame.select("commune_id", "commune", "province").join(names, on="commune_id", how="left",
+                                                                       maintain_order="left")
+        as_received["commune"] = named.select(pl.col("commune").eq_missing(pl.col("commune_name"))).to_series()
+        as_received["province"] = named.select(pl.col("province").eq_missing(pl.col("province_name"))).to_series()
+    for column, stored in STORED_TEXT.items():
+        as_received[column] = frame.select(pl.col(column).eq_missing(stored)).to_series()
     always, sometimes = [], {}  # columns kept on every row; columns kept on some rows -> on which
     for column in CARD_COLUMNS:
-        stored = STORED_TEXT.get(column)
-        differs = None if stored is None else frame.select(pl.col(column).ne_missing(stored)).to_series()
-        if differs is None or differs.all():
+        kept = None if column not in as_received else ~as_received[column]
+        if kept is None or kept.all():
             always.append(column)
-        elif differs.any():
-            sometimes[column] = differs
-        # else stored unchanged on every row, as most columns are
+        elif kept.any():
+            sometimes[column] = kept
+        # else as received on every row, as most columns are
+    marker = {"date_style": style} if style != ISO else {}
 
     def encode(rows: pl.DataFrame, columns: set[str]) -> pl.Series:
-        return rows.select(pl.struct([c for c in CARD_COLUMNS if c in columns]).struct.json_encode()).to_series()
+        fields = [c for c in CARD_COLUMNS if c in columns]
+        if not fields:
+            return pl.repeat(json.dumps(marker, separators=(",", ":")), rows.height, eager=True, dtype=pl.String)
+        return rows.select(pl.struct(fields + [pl.lit(v).alias(k) for k, v in marker.items()]).struct.json_encode()
+                           ).to_series()
 
     # Encoding is the costly part: one pass over every row for the columns they all keep, then the
     # (few) rows that keep more, encoded again on their own, group by group, and put in place.

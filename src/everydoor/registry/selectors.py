@@ -1,28 +1,37 @@
 """Reads of the registers."""
 
-import datetime as dt
 import json
 
+import polars as pl
 from django.db.models import QuerySet
 
 from everydoor.geo.models import AdminUnit
-from everydoor.geo.selectors import communes_in
-from everydoor.pipeline.cards import STORED_TEXT
+from everydoor.geo.selectors import communes_in, short_name
+from everydoor.pipeline.cards import ISO, STORED_TEXT, date_text
 from everydoor.pipeline.columns import CARD_COLUMNS
 from everydoor.registry.models import Card, Household, ImportBatch, Person, QuarantineRow
 
 
 def card_raw(card: Card) -> dict:
-    """The card's fields as received: what the raw record keeps, and the rest as the row stores it."""
+    """The card's fields as received: what the raw record keeps, and the rest read back from the row."""
     kept = json.loads(card.raw or "{}")
+    style = kept.pop("date_style", ISO)
 
     def text(value):
         if value is None or isinstance(value, str):
             return value
-        return value.isoformat() if isinstance(value, dt.date) else str(value)
+        return str(value)
 
-    return {column: kept[column] if column in kept or column not in STORED_TEXT else text(getattr(card, column))
-            for column in CARD_COLUMNS}
+    def date(year, month, day):
+        return pl.select(date_text(pl.lit(year, pl.Int32), pl.lit(month, pl.Int32), pl.lit(day, pl.Int32), style)).item()
+
+    read_back = {column: text(getattr(card, column)) for column in STORED_TEXT}
+    read_back |= {"date_of_birth": date(card.dob_year, card.dob_month, card.dob_day),
+                  "valid_from": date(card.valid_from.year, card.valid_from.month, card.valid_from.day),
+                  "valid_to": date(card.valid_to.year, card.valid_to.month, card.valid_to.day),
+                  "commune": card.commune.name if card.commune else None,
+                  "province": short_name(card.commune.parent) if card.commune and card.commune.parent else None}
+    return {column: kept[column] if column in kept else read_back[column] for column in CARD_COLUMNS}
 
 
 def register_stats(area: AdminUnit) -> dict:

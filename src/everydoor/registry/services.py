@@ -16,7 +16,7 @@ from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.core.text import unit_key
 from everydoor.geo.address import CommuneResolver
 from everydoor.geo.models import AdminUnit
-from everydoor.geo.selectors import area_resolve, communes_in
+from everydoor.geo.selectors import area_resolve, commune_places, communes_in
 from everydoor.geo.services import village_get_or_create_bulk
 from everydoor.pipeline import loaders
 from everydoor.pipeline.cards import validate_cards
@@ -221,7 +221,7 @@ POPULATION = _Register(
 )
 CARDS = _Register(
     CARD_COLUMNS, CARD_REQUIRED, CARD_ONE_OF,
-    lambda frame, as_of, name, ids: validate_cards(frame, file_name=name, commune_ids=ids),
+    lambda frame, as_of, name, ids: validate_cards(frame, file_name=name, commune_ids=ids, places=commune_places()),
     "card_number", tuple(CARD_COLUMNS),
     lambda: ["record_key", pl.col("card_number").fill_null(""), pl.col("si").fill_null("").alias("si_code"),
              pl.col("personal_id").fill_null(""), "full_name", "name_key",
