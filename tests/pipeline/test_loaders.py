@@ -71,3 +71,29 @@ def test_a_bulk_insert_checks_references_first_and_validates_its_foreign_keys_af
     with pytest.raises(IntegrityError, match=missing), transaction.atomic(), connection.cursor() as cursor:
         merge.households_merge(cursor, stray)
     assert Household.objects.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_copy_goes_binary_when_every_column_maps_and_gives_back_every_value():
+    import datetime as dt
+
+    frame = pl.DataFrame({
+        "name": ['Lò "Văn" \\ Ơn', "", None, "a,b\nc"], "level": [1, None, 5, -3],
+        "code": [2**40, None, 7, 0], "day": [dt.date(1990, 5, 17), None, dt.date(2025, 12, 31), dt.date(1900, 1, 1)],
+        "present": [True, False, None, True], "share": [0.25, None, 1e-9, -2.5]},
+        schema={"name": pl.String, "level": pl.Int16, "code": pl.Int64, "day": pl.Date, "present": pl.Boolean,
+                "share": pl.Float64})
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE copy_check (name text, level smallint, code bigint, day date, "
+                       "present boolean, share double precision)")
+        assert loaders._binary_frame(cursor, frame, "copy_check") is not None  # the binary path is taken
+        loaders.insert_rows(cursor, frame, "copy_check")
+        cursor.execute("SELECT name, level, code, day, present, share FROM copy_check")
+        assert sorted(cursor.fetchall(), key=str) == sorted(frame.rows(), key=str)  # nulls and '' kept apart
+        cursor.execute("CREATE TEMPORARY TABLE copy_times (name text, at timestamptz)")
+        timed = pl.DataFrame({"name": ["x"], "at": ["2025-10-31 08:00:00+00:00"]})
+        assert loaders._binary_frame(cursor, timed, "copy_times") is None  # no binary form for it: CSV
+        loaders.insert_rows(cursor, timed, "copy_times")
+        cursor.execute("SELECT name, at FROM copy_times")
+        assert cursor.fetchall() == [("x", dt.datetime(2025, 10, 31, 8, tzinfo=dt.UTC))]

@@ -109,11 +109,26 @@ def date_text(year: pl.Expr, month: pl.Expr, day: pl.Expr, style: str) -> pl.Exp
     return pl.when(day.is_not_null()).then(full).when(month.is_not_null()).then(month_year).otherwise(y)
 
 
-def _dates_as_received(frame: pl.DataFrame, style: str) -> dict[str, pl.Series]:
-    """Per date column: does the received text read back from the parts the row stores, in this style?"""
-    return {column: frame.select(pl.col(column).eq_missing(
-        date_text(pl.col(f"{column}_y"), pl.col(f"{column}_m"), pl.col(f"{column}_d"), style))).to_series()
-        for column in DATES}
+def _dates_as_received(frame: pl.DataFrame) -> tuple[str, dict[str, pl.Series]]:
+    """The extract's date style (the one most received dates read back in), and per date column and
+    row: does the received text read back from the parts the row stores, in that style?
+
+    The parts come from the text alone, so each distinct text (a few thousand) is tried once.
+    """
+    distinct = {column: frame.group_by(column).agg(pl.col(f"{column}_y", f"{column}_m", f"{column}_d").first(),
+                                                   pl.len().alias("rows")) for column in DATES}
+
+    def reads_back(column: str, style: str) -> pl.Expr:
+        return pl.col(column).eq_missing(
+            date_text(pl.col(f"{column}_y"), pl.col(f"{column}_m"), pl.col(f"{column}_d"), style))
+
+    def matches(style: str) -> int:
+        return sum(int(d.select(pl.col("rows").filter(reads_back(c, style)).sum()).item()) for c, d in distinct.items())
+
+    style = DAY_FIRST if matches(DAY_FIRST) > matches(ISO) else ISO
+    return style, {column: frame.select(column).join(
+        d.select(column, reads_back(column, style).alias("ok")), on=column, how="left", nulls_equal=True,
+        maintain_order="left")["ok"] for column, d in distinct.items()}
 
 
 def raw_record(frame: pl.DataFrame, places: list[tuple[int, str, str]] | None) -> pl.Series:
@@ -125,18 +140,15 @@ def raw_record(frame: pl.DataFrame, places: list[tuple[int, str, str]] | None) -
     of its full size, which every import writes. `registry.selectors.card_raw` puts the whole record
     back together.
     """
-    styles = {style: _dates_as_received(frame, style) for style in (ISO, DAY_FIRST)}
-    style = max(styles, key=lambda s: sum(int(v.sum()) for v in styles[s].values()))
-    as_received = dict(styles[style])
+    style, as_received = _dates_as_received(frame)
     if places:
-        names = pl.DataFrame(places, schema={"commune_id": pl.Int64, "commune_name": pl.String,
-                                             "province_name": pl.String}, orient="row")
-        named = frame.select("commune_id", "commune", "province").join(names, on="commune_id", how="left",
-                                                                       maintain_order="left")
-        as_received["commune"] = named.select(pl.col("commune").eq_missing(pl.col("commune_name"))).to_series()
-        as_received["province"] = named.select(pl.col("province").eq_missing(pl.col("province_name"))).to_series()
-    for column, stored in STORED_TEXT.items():
-        as_received[column] = frame.select(pl.col(column).eq_missing(stored)).to_series()
+        ids = [unit_id for unit_id, _, _ in places]
+        for position, column in ((1, "commune"), (2, "province")):
+            names = pl.col("commune_id").replace_strict(ids, [place[position] for place in places], default=None,
+                                                        return_dtype=pl.String)
+            as_received[column] = frame.select(pl.col(column).eq_missing(names)).to_series()
+    # In one select: Polars compares the columns in parallel.
+    as_received |= frame.select(pl.col(c).eq_missing(stored).alias(c) for c, stored in STORED_TEXT.items()).to_dict()
     always, sometimes = [], {}  # columns kept on every row; columns kept on some rows -> on which
     for column in CARD_COLUMNS:
         kept = None if column not in as_received else ~as_received[column]
