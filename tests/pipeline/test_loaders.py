@@ -97,3 +97,21 @@ def test_copy_goes_binary_when_every_column_maps_and_gives_back_every_value():
         loaders.insert_rows(cursor, timed, "copy_times")
         cursor.execute("SELECT name, at FROM copy_times")
         assert cursor.fetchall() == [("x", dt.datetime(2025, 10, 31, 8, tzinfo=dt.UTC))]
+
+
+@pytest.mark.django_db
+def test_sqlite_bulk_insert_writes_scratch_files_side_by_side_and_keeps_the_row_order(monkeypatch):
+    if connection.vendor != "sqlite" or loaders.adbc_sqlite is None:
+        pytest.skip("SQLite's Arrow path")
+    monkeypatch.setattr(loaders, "ARROW_ROWS", 10)
+    monkeypatch.setattr(loaders, "SCRATCH_THREADS", 2)
+    frame = pl.DataFrame({"k": range(55, 0, -1), "v": [f"Lò Văn {i}" if i % 7 else None for i in range(55)]})
+    with loaders.bulk_writes(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE scratch_check (k integer, v text)")
+        cursor.execute("PRAGMA database_list")
+        before = len(cursor.fetchall())
+        loaders.insert_rows(cursor, frame, "scratch_check")
+        cursor.execute("PRAGMA database_list")
+        assert len(cursor.fetchall()) == before + 2  # two scratch files, written at once
+        cursor.execute("SELECT k, v FROM scratch_check ORDER BY rowid")
+        assert cursor.fetchall() == frame.rows()  # every row, in the frame's order

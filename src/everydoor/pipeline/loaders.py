@@ -7,6 +7,7 @@ import contextlib
 import contextvars
 import io
 import logging
+import os
 import secrets
 import sqlite3
 import tempfile
@@ -29,6 +30,7 @@ except ImportError:  # pragma: no cover - optional accelerator; CSV COPY does th
 BATCH_ROWS = 50_000
 ARROW_ROWS = 20_000  # from this size a frame goes to SQLite through an Arrow scratch database
 _MAX_SCRATCH = 8  # databases on one connection (main, temp, attached ones): SQLite attaches at most 10
+SCRATCH_THREADS = max(1, min(2, os.cpu_count() or 1))  # scratch files written at once (2 cores: 2x faster)
 # Scratch databases attached during the current bulk_writes() block: (alias, path).
 _scratch: contextvars.ContextVar[list | None] = contextvars.ContextVar("everydoor_scratch", default=None)
 # Inside bulk_writes() on SQLite, foreign keys are off: references are checked per frame instead.
@@ -289,21 +291,32 @@ def _validate_after_commit(table: str, names: list[str]) -> None:
     _in_background(validate, f"everydoor-validate-{table}")
 
 
-def _insert_via_arrow(cursor, frame: pl.DataFrame, table: str, attached: list) -> None:
+def _scratch_write(frame: pl.DataFrame) -> Path:
+    """A scratch SQLite file holding the frame as table `rows` (ADBC, in C, outside the GIL)."""
     handle, name = tempfile.mkstemp(prefix="everydoor-", suffix=".sqlite3")
-    path = Path(name)
     with open(handle, "wb"):
         pass  # SQLite takes the empty file for an empty database
-    alias = f"scratch_{secrets.token_hex(4)}"  # unique: inside an outer transaction earlier ones stay attached
-    attached.append((alias, path))
     # No journal, no sync: a scratch file that outlives nothing.
-    with adbc_sqlite.connect(str(path), autocommit=True) as scratch, scratch.cursor() as writer:
+    with adbc_sqlite.connect(name, autocommit=True) as scratch, scratch.cursor() as writer:
         writer.execute("PRAGMA journal_mode = OFF")
         writer.execute("PRAGMA synchronous = OFF")
         writer.adbc_ingest("rows", frame.to_arrow(compat_level=pl.CompatLevel.oldest()), mode="create")
-    cursor.execute(f"ATTACH DATABASE %s AS {alias}", [str(path)])
+    return Path(name)
+
+
+def _insert_via_arrow(cursor, frame: pl.DataFrame, table: str, attached: list, parts: int) -> None:
+    """Scratch files written side by side (`parts` threads: the full card register's took 17 s in
+    one), then read in order, one INSERT ... SELECT each, inside the caller's transaction."""
+    size = -(-frame.height // parts)
+    slices = [frame.slice(offset, size) for offset in range(0, frame.height, size)]
+    with ThreadPoolExecutor(max_workers=len(slices)) as pool:
+        paths = list(pool.map(_scratch_write, slices))
     columns = ", ".join(frame.columns)
-    cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {alias}.rows")
+    for path in paths:
+        alias = f"scratch_{secrets.token_hex(4)}"  # unique: inside an outer transaction earlier ones stay attached
+        attached.append((alias, path))
+        cursor.execute(f"ATTACH DATABASE %s AS {alias}", [str(path)])
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {alias}.rows")
 
 
 def _insert_batches(cursor, frame: pl.DataFrame, table: str) -> None:
@@ -312,8 +325,10 @@ def _insert_batches(cursor, frame: pl.DataFrame, table: str) -> None:
     attached = _scratch.get()
     if attached is not None and frame.height >= ARROW_ROWS:
         cursor.execute("PRAGMA database_list")
-        if len(cursor.fetchall()) < _MAX_SCRATCH:
-            _insert_via_arrow(cursor, text, table, attached)
+        room = _MAX_SCRATCH - len(cursor.fetchall())
+        if room > 0:
+            parts = max(1, min(room, SCRATCH_THREADS, frame.height // ARROW_ROWS))
+            _insert_via_arrow(cursor, text, table, attached, parts)
             return
     # sqlite3's own executemany: Django's wrapper would re-format every parameter list.
     raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
