@@ -91,6 +91,14 @@ def test_copy_goes_binary_when_every_column_maps_and_gives_back_every_value():
         loaders.insert_rows(cursor, frame, "copy_check")
         cursor.execute("SELECT name, level, code, day, present, share FROM copy_check")
         assert sorted(cursor.fetchall(), key=str) == sorted(frame.rows(), key=str)  # nulls and '' kept apart
+        def refuses(schema):
+            raise ValueError("TypeNotSupported")
+
+        with pytest.MonkeyPatch.context() as patch:  # an encoder that cannot take the frame: CSV instead
+            patch.setattr(loaders, "ArrowToPostgresBinaryEncoder", refuses)
+            loaders.insert_rows(cursor, frame, "copy_check")
+        cursor.execute("SELECT count(*), count(DISTINCT name), count(day) FROM copy_check")
+        assert cursor.fetchall() == [(8, 3, 6)]
         cursor.execute("CREATE TEMPORARY TABLE copy_times (name text, at timestamptz)")
         timed = pl.DataFrame({"name": ["x"], "at": ["2025-10-31 08:00:00+00:00"]})
         assert loaders._binary_frame(cursor, timed, "copy_times") is None  # no binary form for it: CSV

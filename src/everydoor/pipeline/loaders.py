@@ -141,8 +141,14 @@ def _copy(cursor, frame: pl.DataFrame, table: str) -> None:
     server then parses no text (the full card register: 23 s against 42 s in CSV); CSV otherwise.
     """
     binary = _binary_frame(cursor, frame, table)
+    encoder = None
     if binary is not None:
-        encoder = ArrowToPostgresBinaryEncoder(binary.slice(0, 0).to_arrow().schema)
+        try:
+            encoder = ArrowToPostgresBinaryEncoder(binary.slice(0, 0).to_arrow().schema)
+        except (ValueError, TypeError) as exc:  # an Arrow type this pgpq cannot encode: CSV, as below
+            logger.warning("binary COPY into %s not possible (%s); copying CSV", table, exc)
+            binary = None
+    if encoder is not None:
 
         def block(offset: int) -> bytes:
             parts = [encoder.write_header()] if offset == 0 else []  # the encoder's order: header, rows, end
