@@ -141,19 +141,13 @@ def _copy(cursor, frame: pl.DataFrame, table: str) -> None:
     server then parses no text (the full card register: 23 s against 42 s in CSV); CSV otherwise.
     """
     binary = _binary_frame(cursor, frame, table)
-    encoder = None
     if binary is not None:
-        try:
-            encoder = ArrowToPostgresBinaryEncoder(binary.slice(0, 0).to_arrow().schema)
-        except (ValueError, TypeError) as exc:  # an Arrow type this pgpq cannot encode: CSV, as below
-            logger.warning("binary COPY into %s not possible (%s); copying CSV", table, exc)
-            binary = None
-    if encoder is not None:
+        typed, encoder = binary
 
         def block(offset: int) -> bytes:
             parts = [encoder.write_header()] if offset == 0 else []  # the encoder's order: header, rows, end
-            parts += [encoder.write_batch(b) for b in binary.slice(offset, COPY_ROWS).to_arrow().to_batches()]
-            if offset + COPY_ROWS >= binary.height:
+            parts += [encoder.write_batch(b) for b in typed.slice(offset, COPY_ROWS).to_arrow().to_batches()]
+            if offset + COPY_ROWS >= typed.height:
                 parts.append(encoder.finish())
             return b"".join(parts)
     else:
@@ -176,18 +170,25 @@ def _copy(cursor, frame: pl.DataFrame, table: str) -> None:
             copy.write(ready)
 
 
-def _binary_frame(cursor, frame: pl.DataFrame, table: str) -> pl.DataFrame | None:
-    """The frame in the exact types of the table's columns, or None when one cannot go in binary."""
+def _binary_frame(cursor, frame: pl.DataFrame, table: str):
+    """(the frame in the exact types of the table's columns, its binary encoder), or None when a column
+    cannot go in binary (CSV then)."""
     if ArrowToPostgresBinaryEncoder is None:
         return None
     cursor.execute("SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
                    "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", [table])
     types = {name: _BINARY_TYPES.get(kind) for name, kind in cursor.fetchall()}
     wanted = {column: types.get(column) for column in frame.columns}
-    same_kind = all(target is not None and (dtype == target if pl.String in (dtype, target) or target == pl.Date
-                                            or target == pl.Boolean else dtype.is_numeric())
-                    for dtype, target in zip(frame.dtypes, wanted.values(), strict=True))
-    return frame.cast(wanted) if same_kind else None
+    # Numbers take any numeric column; text, dates and booleans only their own type.
+    if not all(target is not None and (dtype.is_numeric() if target.is_numeric() else dtype == target)
+               for dtype, target in zip(frame.dtypes, wanted.values(), strict=True)):
+        return None
+    typed = frame.cast(wanted)
+    try:
+        return typed, ArrowToPostgresBinaryEncoder(typed.slice(0, 0).to_arrow().schema)
+    except (ValueError, TypeError) as exc:  # an Arrow type this pgpq cannot encode
+        logger.warning("binary COPY into %s not possible (%s); copying CSV", table, exc)
+        return None
 
 
 # For the length of a bulk write on SQLite: a page cache that holds a whole register (no spills to the

@@ -5,21 +5,27 @@ The state changes everywhere; only PostgreSQL alters its columns (SQLite would c
 
 from django.db import migrations
 
-import everydoor.core.fields
+from everydoor.core.fields import CodeField
 
-_IDENTIFIERS = {"card": ("card_number", "personal_id", "record_key", "si_code"), "household": ("code",),
-                "person": ("personal_id", "record_key")}
+_IDENTIFIERS = [
+    ("card", "card_number", CodeField(blank=True, max_length=15)),
+    ("card", "personal_id", CodeField(blank=True, max_length=12)),
+    ("card", "record_key", CodeField(max_length=60)),
+    ("card", "si_code", CodeField(blank=True, max_length=10)),
+    ("household", "code", CodeField(max_length=40, unique=True)),
+    ("person", "personal_id", CodeField(blank=True, max_length=12, null=True)),
+    ("person", "record_key", CodeField(max_length=200)),
+]
 
 
 def _byte_order(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for model_name, names in _IDENTIFIERS.items():
+    for model_name, name, _ in _IDENTIFIERS:
         model = apps.get_model("registry", model_name)
-        for name in names:
-            field = model._meta.get_field(name)
-            schema_editor.execute(f'ALTER TABLE "{model._meta.db_table}" ALTER COLUMN "{field.column}" '
-                                  f'TYPE {field.db_type(schema_editor.connection)} COLLATE "C"')
+        field = model._meta.get_field(name)
+        schema_editor.execute(f'ALTER TABLE "{model._meta.db_table}" ALTER COLUMN "{field.column}" '
+                              f'TYPE {field.db_type(schema_editor.connection)} COLLATE "C"')
 
 
 class Migration(migrations.Migration):
@@ -31,42 +37,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.SeparateDatabaseAndState(
             database_operations=[migrations.RunPython(_byte_order, migrations.RunPython.noop)],
-            state_operations=[
-                migrations.AlterField(
-                    model_name='card',
-                    name='card_number',
-                    field=everydoor.core.fields.CodeField(blank=True, max_length=15),
-                ),
-                migrations.AlterField(
-                    model_name='card',
-                    name='personal_id',
-                    field=everydoor.core.fields.CodeField(blank=True, max_length=12),
-                ),
-                migrations.AlterField(
-                    model_name='card',
-                    name='record_key',
-                    field=everydoor.core.fields.CodeField(max_length=60),
-                ),
-                migrations.AlterField(
-                    model_name='card',
-                    name='si_code',
-                    field=everydoor.core.fields.CodeField(blank=True, max_length=10),
-                ),
-                migrations.AlterField(
-                    model_name='household',
-                    name='code',
-                    field=everydoor.core.fields.CodeField(max_length=40, unique=True),
-                ),
-                migrations.AlterField(
-                    model_name='person',
-                    name='personal_id',
-                    field=everydoor.core.fields.CodeField(blank=True, max_length=12, null=True),
-                ),
-                migrations.AlterField(
-                    model_name='person',
-                    name='record_key',
-                    field=everydoor.core.fields.CodeField(max_length=200),
-                ),
-            ],
+            state_operations=[migrations.AlterField(model_name=model_name, name=name, field=field)
+                              for model_name, name, field in _IDENTIFIERS],
         ),
     ]
