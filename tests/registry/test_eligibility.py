@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 from everydoor.accounts.models import AuditEvent
 from everydoor.core.errors import EverydoorError
 from everydoor.registry.eligibility import eligibility_check, eligibility_on
+from everydoor.registry.models import Card
 from tests import factories as f
 
 D = dt.date
@@ -75,6 +77,28 @@ def test_one_query_per_look_up(cards):
     with CaptureQueriesContext(connection) as queries:
         eligibility_on(value=cards["first"].card_number, on=D(2025, 6, 1))
     assert len(queries) == 1
+
+
+def test_card_number_is_found_through_the_record_key_index(cards):
+    """The card number has no index of its own: its look-up reads the unique record key's range, and
+    finds only that number's periods (a card without a number is found through its SI code)."""
+    bat = f.batch("cards")
+    neighbour = f.card(si_code="1512345679", group_code="HS", level=4, valid_from=D(2025, 1, 1), bat=bat)
+    unnumbered = f.card(si_code="1512345678", group_code="HS", level=4, valid_from=D(2027, 1, 1),
+                        valid_to=D(2027, 12, 31), bat=bat)
+    Card.objects.filter(pk=unnumbered.pk).update(card_number="", record_key="1512345678|2027-01-01")
+    answer = eligibility_on(value=cards["first"].card_number, on=D(2027, 6, 1))
+    assert (answer["valid"], answer["valid_from"]) == (True, D(2027, 1, 1))  # through the SI code
+    assert eligibility_on(value=neighbour.card_number, on=D(2025, 6, 1))["next_expiry"] == D(2025, 12, 31)
+    with CaptureQueriesContext(connection) as queries:
+        eligibility_on(value=cards["first"].card_number, on=D(2025, 6, 1))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: only an impossible plan is a failure
+        cursor.execute("EXPLAIN " + ("QUERY PLAN " if connection.vendor == "sqlite" else "") + queries[0]["sql"])
+        plan = " ".join(str(part) for row in cursor.fetchall() for part in row)
+    assert re.search(r"record_key\)?(?:::text)? ?>", plan), plan  # an index condition on the key's range
+    assert "Seq Scan" not in plan and "SCAN registry_card" not in plan, plan
 
 
 def test_every_look_up_is_audited_found_or_not(cards):

@@ -20,6 +20,15 @@ from everydoor.pipeline.values import folded, per_distinct, sex_code, with_date,
 from everydoor.rules import identifiers_polars as ids
 from everydoor.rules import law
 
+# A card period's record key: its card number (its SI code when it has none), KEY_SEPARATOR, its first day.
+KEY_SEPARATOR = "|"
+
+
+def record_key_range(card_number: str) -> tuple[str, str]:
+    """The record keys of a card number's periods lie in [low, high): they all start with the number and
+    the separator (and keys compare byte by byte: see core.fields.CodeField)."""
+    return card_number + KEY_SEPARATOR, card_number + chr(ord(KEY_SEPARATOR) + 1)
+
 
 def validate_cards(frame: pl.DataFrame, *, file_name: str, commune_ids: pl.Series,
                    places: list[tuple[int, str, str]] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -79,7 +88,8 @@ def validate_cards(frame: pl.DataFrame, *, file_name: str, commune_ids: pl.Serie
         Flag("commune_unresolved", pl.col("commune_id").is_null() & pl.col("address").is_not_null()),
     ]
     good = good.lazy().with_columns(
-        pl.concat_str(pl.coalesce("card_number", "si_code"), pl.lit("|"), "valid_from_text").alias("record_key"),
+        pl.concat_str(pl.coalesce("card_number", "si_code"), pl.lit(KEY_SEPARATOR), "valid_from_text"
+                      ).alias("record_key"),
         "payer_group",
         flags_column(flags).alias("flags"),
         raw_record(good, places),

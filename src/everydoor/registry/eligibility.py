@@ -1,9 +1,10 @@
 """Eligibility look-up: is this card, SI code or personal ID covered on a date?
 
-One indexed query per look-up (card_number, si_code or personal_id), the rows of one
-person only, decided in Python. A card number also finds the person's renewals under
-other card numbers through the SI code it contains, so a changed group does not hide a
-valid card. Cards no longer listed by the latest extract (present=False) are ignored.
+One indexed query per look-up (card number, SI code or personal ID), the rows of one
+person only, decided in Python. A card number is found through the record key, which
+starts with it (no index of its own to build on every import). It also finds the person's
+renewals under other card numbers through the SI code it contains, so a changed group does
+not hide a valid card. Cards no longer listed by the latest extract (present=False) are ignored.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.db.models import Q
 
 from everydoor.accounts.services import audit_record
 from everydoor.core.errors import ErrorCode, EverydoorError
+from everydoor.pipeline.cards import record_key_range
 from everydoor.registry.models import Card
 from everydoor.rules import identifiers, law
 
@@ -22,7 +24,8 @@ _FIELDS = ("card_number", "si_code", "group_code", "benefit_level", "valid_from"
 
 def _rows_for(check: identifiers.IdCheck) -> list[dict]:
     if check.kind == identifiers.CARD_NUMBER:
-        where = Q(card_number=check.value) | Q(si_code=check.parts["si_code"])
+        low, high = record_key_range(check.value)
+        where = Q(record_key__gte=low, record_key__lt=high) | Q(si_code=check.parts["si_code"])
     elif check.kind == identifiers.SI_CODE:
         where = Q(si_code=check.value)
     else:

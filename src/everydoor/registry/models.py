@@ -129,7 +129,7 @@ class PersonHistory(models.Model):
 class Card(models.Model):
     """A health-insurance card period as received from the participant register."""
 
-    # (card number or SI code) | valid_from: a renewal is a new row, history is kept.
+    # (card number or SI code) | valid_from (pipeline.cards): a renewal is a new row, history is kept.
     record_key = CodeField(max_length=60)  # unique: see Meta
     card_number = CodeField(max_length=15, blank=True)
     si_code = CodeField(max_length=10, blank=True)
@@ -159,9 +159,10 @@ class Card(models.Model):
     class Meta:
         # By commune and presence (per-commune counts from the index alone, as on Person); nothing asks
         # for validity in SQL (coverage reads the columnar copy), and a (commune, valid_from, valid_to)
-        # index cost an import of the full register 14 s more to build.
-        indexes = [models.Index(fields=["commune", "present"]), models.Index(fields=["card_number"]),
-                   models.Index(fields=["si_code"]), models.Index(fields=["personal_id"])]  # see Person.Meta
+        # index cost an import of the full register 14 s more to build. A card number is looked up
+        # through the unique record key, which starts with it (pipeline.cards.record_key_range).
+        indexes = [models.Index(fields=["commune", "present"]), models.Index(fields=["si_code"]),
+                   models.Index(fields=["personal_id"])]  # see Person.Meta
         constraints = [models.UniqueConstraint(fields=["record_key"], name="registry_card_record_key_uniq")]
 
     def __str__(self):
