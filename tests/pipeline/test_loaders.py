@@ -107,7 +107,7 @@ def test_copy_goes_binary_when_every_column_maps_and_gives_back_every_value():
         assert cursor.fetchall() == [("x", dt.datetime(2025, 10, 31, 8, tzinfo=dt.UTC))]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as imports run: scratch files are detached
 def test_sqlite_bulk_insert_writes_scratch_files_side_by_side_and_keeps_the_row_order(monkeypatch):
     if connection.vendor != "sqlite" or loaders.adbc_sqlite is None:
         pytest.skip("SQLite's Arrow path")
@@ -123,3 +123,6 @@ def test_sqlite_bulk_insert_writes_scratch_files_side_by_side_and_keeps_the_row_
         assert len(cursor.fetchall()) == before + 2  # two scratch files, written at once
         cursor.execute("SELECT k, v FROM scratch_check ORDER BY rowid")
         assert cursor.fetchall() == frame.rows()  # every row, in the frame's order
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA database_list")
+        assert len(cursor.fetchall()) == before  # detached once the writes are over

@@ -215,6 +215,10 @@ def bulk_writes():
         return
     outermost = not connection.in_atomic_block
     with connection.cursor() as cursor:
+        if outermost:  # scratch files a bulk write inside an outer transaction could not detach
+            cursor.execute("PRAGMA database_list")
+            for alias in [name for _, name, _ in cursor.fetchall() if name.startswith("scratch_")]:
+                cursor.execute(f"DETACH DATABASE {alias}")
         cursor.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: set before it opens
         before = {name: _pragma(cursor, name) for name in _BULK_PRAGMAS}
         for name, value in _BULK_PRAGMAS.items():
