@@ -6,10 +6,11 @@ validation and merge included; baseline: a bare COPY of the same CSV into a bare
 
 Each database runs in a child process (Django settings are per process) on a fresh database.
 The bare COPY baseline runs in the same invocation, right after the imports. On PostgreSQL each
-import is followed by the floor its table's shape sets (table_floor: its rows COPYed again into a
-bare table of the same columns, and its indexes built there), printed under it, not judged. On SQLite an import
-returns when its transaction commits; what follows the commit in a thread (pipeline.loaders: the
-WAL checkpoint on SQLite, the validation of foreign keys put back NOT VALID on PostgreSQL) is printed apart.
+first load is followed by the floor its table's shape sets (table_floor: its rows COPYed again into
+a bare table of the same columns, and its indexes built there), printed under it, not judged. An
+import returns when its transaction commits; what follows the commit in a thread (pipeline.loaders:
+the WAL checkpoint on SQLite, the validation of foreign keys put back NOT VALID on PostgreSQL) is
+printed apart.
 
 Then each register takes a newer extract (newer_extracts: derived from the same files, the next
 month's changes), as an agency imports every month: a few percent of the records changed, some gone,
@@ -111,6 +112,8 @@ def table_floor(rows_read: int, table: str) -> dict:
 
     from django.db import connection, transaction
 
+    from everydoor.pipeline.loaders import INDEX_BUILD_MEMORY
+
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
         indexes = cursor.fetchall()
@@ -127,7 +130,7 @@ def table_floor(rows_read: int, table: str) -> dict:
             for offset in range(0, out.tell(), 1 << 22):
                 copy.write(out.getbuffer()[offset:offset + (1 << 22)])
         copy_s = time.perf_counter() - started
-        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")  # as the import's rebuild
+        cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")  # as the import's rebuild
         started = time.perf_counter()
         for name, definition in indexes:
             if not name.endswith("_pkey"):

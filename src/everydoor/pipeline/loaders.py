@@ -31,6 +31,8 @@ BATCH_ROWS = 50_000
 ARROW_ROWS = 20_000  # from this size a frame goes to SQLite through an Arrow scratch database
 _MAX_SCRATCH = 8  # databases on one connection (main, temp, attached ones): SQLite attaches at most 10
 SCRATCH_THREADS = max(1, min(2, os.cpu_count() or 1))  # scratch files written at once (2 cores: 2x faster)
+_SCRATCH_PREFIX = "scratch_"  # of the scratch databases' aliases
+INDEX_BUILD_MEMORY = "1GB"  # PostgreSQL's maintenance_work_mem for index rebuilds: they sort in memory
 # Scratch databases attached during the current bulk_writes() block: (alias, path).
 _scratch: contextvars.ContextVar[list | None] = contextvars.ContextVar("everydoor_scratch", default=None)
 # Inside bulk_writes() on SQLite, foreign keys are off: references are checked per frame instead.
@@ -215,10 +217,8 @@ def bulk_writes():
         return
     outermost = not connection.in_atomic_block
     with connection.cursor() as cursor:
-        if outermost:  # scratch files a bulk write inside an outer transaction could not detach
-            cursor.execute("PRAGMA database_list")
-            for alias in [name for _, name, _ in cursor.fetchall() if name.startswith("scratch_")]:
-                cursor.execute(f"DETACH DATABASE {alias}")
+        if outermost:  # and those a bulk write inside an outer transaction could not detach
+            _detach_scratch(cursor)
         cursor.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: set before it opens
         before = {name: _pragma(cursor, name) for name in _BULK_PRAGMAS}
         for name, value in _BULK_PRAGMAS.items():
@@ -232,15 +232,22 @@ def bulk_writes():
         _references_unchecked.reset(unchecked)
         _scratch.reset(token)
         with connection.cursor() as cursor:
-            for alias, path in attached:
-                if not connection.in_atomic_block:
-                    cursor.execute(f"DETACH DATABASE {alias}")
+            if not connection.in_atomic_block:
+                _detach_scratch(cursor)
+            for _, path in attached:
                 path.unlink(missing_ok=True)
             cursor.execute("PRAGMA foreign_keys = ON")
             for name, value in before.items():
                 cursor.execute(f"PRAGMA {name} = {int(value)}")
         if outermost and not connection.is_in_memory_db():
             _checkpoint_after(connection.settings_dict["NAME"])
+
+
+def _detach_scratch(cursor) -> None:
+    """Detach every scratch database on the connection (SQLite detaches only outside a transaction)."""
+    cursor.execute("PRAGMA database_list")
+    for alias in [name for _, name, _ in cursor.fetchall() if name.startswith(_SCRATCH_PREFIX)]:
+        cursor.execute(f"DETACH DATABASE {alias}")
 
 
 def _pragma(cursor, name: str) -> int:
@@ -324,7 +331,7 @@ def _insert_via_arrow(cursor, frame: pl.DataFrame, table: str, attached: list, p
         paths = list(pool.map(_scratch_write, slices))
     columns = ", ".join(frame.columns)
     for path in paths:
-        alias = f"scratch_{secrets.token_hex(4)}"  # unique: inside an outer transaction earlier ones stay attached
+        alias = f"{_SCRATCH_PREFIX}{secrets.token_hex(4)}"  # unique: inside an outer transaction earlier ones stay attached
         attached.append((alias, path))
         cursor.execute(f"ATTACH DATABASE %s AS {alias}", [str(path)])
         cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {alias}.rows")
@@ -415,7 +422,7 @@ def indexes_deferred(cursor, table: str, *, defer: bool, unique: bool = False, r
         cursor.execute(f'DROP INDEX "{name}"')
     yield
     if is_postgres():
-        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")  # index builds sort in memory
+        cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
     for _, sql in indexes:
         cursor.execute(sql)
     unvalidated = []
