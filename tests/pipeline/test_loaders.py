@@ -126,3 +126,37 @@ def test_sqlite_bulk_insert_writes_scratch_files_side_by_side_and_keeps_the_row_
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA database_list")
         assert len(cursor.fetchall()) == before  # detached once the writes are over
+
+
+def _hash_batches(cursor, sql: str) -> int:
+    """How many batches the hash join of a query ran in (1: it stayed in memory)."""
+    cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+    nodes, batches = [cursor.fetchall()[0][0][0]["Plan"]], []
+    while nodes:
+        node = nodes.pop()
+        batches += [node["Hash Batches"]] if "Hash Batches" in node else []
+        nodes += node.get("Plans", [])
+    assert len(batches) == 1, "one hash join"
+    return batches[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # its own transaction, whose end the setting must not outlive
+def test_joins_of_staged_rows_hash_in_memory_for_the_rest_of_the_transaction_only():
+    from django.db import transaction
+
+    keys = pl.DataFrame({"k": [f"record-{i:06d}" for i in range(20_000)], "v": ["x" * 40] * 20_000})
+    join = "SELECT * FROM stage_a a JOIN stage_b b ON b.k = a.k"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64kB'")  # a server whose default is small next to the rows
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        loaders.stage(cursor, keys, "stage_a")
+        loaders.stage(cursor, keys, "stage_b")
+        spilled = _hash_batches(cursor, join)
+        loaders.join_memory(cursor)
+        in_memory = _hash_batches(cursor, join)
+    assert spilled > 1 and in_memory == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchall()[0][0] != loaders.JOIN_MEMORY  # the setting went with the transaction

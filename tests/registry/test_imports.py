@@ -261,6 +261,23 @@ def test_newer_card_extract_updates_changed_cards_and_marks_absent_ones(tmp_path
     assert Card.objects.get(si_code="1001234568").present is True
 
 
+@pytest.mark.postgres
+def test_an_import_merges_with_its_joins_in_memory(tmp_path, monkeypatch):
+    from everydoor.pipeline.loaders import JOIN_MEMORY
+    from everydoor.registry import merge
+
+    seen, merged = [], merge.cards_merge
+
+    def watched(cursor, *args, **kwargs):
+        cursor.execute("SHOW work_mem")
+        seen.append(cursor.fetchall()[0][0])
+        return merged(cursor, *args, **kwargs)
+
+    monkeypatch.setattr(merge, "cards_merge", watched)
+    cards_import(path=write_cards(tmp_path / "a.csv", CARDS), as_of=AS_OF)
+    assert seen == [JOIN_MEMORY]
+
+
 def test_raw_record_gives_back_values_that_need_escaping(tmp_path, write_path):
     row = ("1001234580", "", "", 'Lò "Văn" \\ Ơn', "1970", "M", "HT", "3", "2025-01-01", "31/12/2025",
            "Xã Mường Bo", "Lào Cai", 'Bản "Nà", Xã Mường Bo', "")

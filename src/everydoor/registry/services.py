@@ -148,6 +148,7 @@ def _run_import(kind: str, path: Path, as_of: dt.date, scope: str | None, user, 
             batch = ImportBatch.objects.create(kind=kind, file_name=path.name, file_sha256=sha, as_of=as_of,
                                                scope=scope_ids, user=user)
             with connection.cursor() as cursor:
+                loaders.join_memory(cursor)
                 counts = load(cursor, good, batch, scope_ids, progress)
             _save_quarantine(batch, quarantine)
             batch.status = ImportBatch.Status.DONE
