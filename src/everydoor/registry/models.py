@@ -84,9 +84,12 @@ class Person(models.Model):
     ethnicity = models.CharField(max_length=60, blank=True)
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     relation_to_head = models.CharField(max_length=60, blank=True)
-    # Indexes cost every import; the (commune, status, present) index serves commune look-ups.
+    # Indexes cost every import; the (commune, status, present) index serves commune look-ups. A village's
+    # residents are found through its households (Household.village, then household), or in the columnar
+    # copy: an index of their own cost the SQLite import of the full register 1.6-2.3 s to build.
     commune = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="+", db_index=False)
-    village = models.ForeignKey("geo.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey("geo.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                db_index=False)
     address = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RESIDENT)
     status_date = models.DateField(null=True, blank=True)
