@@ -70,10 +70,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL lets the web app read while an import writes; IMMEDIATE avoids lock upgrades.
+    # WAL lets the web app read while an import writes; IMMEDIATE avoids lock upgrades. A new database
+    # gets 16 KiB pages (the page size is fixed once it holds anything): the import of the full card
+    # register 4-8% faster. Temporary storage in files: SQLite's sorter builds an index from files
+    # faster than from memory (the card register's personal-ID index 5.6 -> 3.5 s).
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-        "PRAGMA cache_size=-200000; PRAGMA temp_store=MEMORY;",
+        "init_command": "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        "PRAGMA cache_size=-200000; PRAGMA temp_store=FILE;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
