@@ -8,11 +8,10 @@ Each database runs in a child process (Django settings are per process) on a fre
 The bare COPY baseline runs in the same invocation, right after the imports. On PostgreSQL each
 first load is followed by the floor its table's shape sets (table_floor: its rows COPYed again into
 a bare table of the same columns, and its indexes built there), and by the floor of the least table a
-register could be (MINIMAL: the received fields, and the indexes look-ups need), printed under it, not
-judged. An
-import returns when its transaction commits; what follows the commit in a thread (pipeline.loaders:
-the WAL checkpoint on SQLite, the validation of foreign keys put back NOT VALID on PostgreSQL) is
-printed apart.
+register could be (MINIMAL: the received fields, and the indexes look-ups need), printed under it,
+not judged. An import returns when its transaction commits; what follows the commit in a thread
+(pipeline.loaders: the WAL checkpoint on SQLite, the validation of foreign keys put back NOT VALID on
+PostgreSQL) is printed apart.
 
 Then each register takes a newer extract (newer_extracts: derived from the same files, the next
 month's changes), as an agency imports every month: a few percent of the records changed, some gone,

@@ -22,6 +22,14 @@ def test_bulk_writes_sets_sqlite_up_for_bulk_work_and_puts_it_back():
     assert after == before
 
 
+@pytest.mark.django_db
+def test_a_new_sqlite_database_takes_big_pages_and_sorts_through_files():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite settings")
+    with connection.cursor() as cursor:  # the test database was created by these settings
+        assert (loaders._pragma(cursor, "page_size"), loaders._pragma(cursor, "temp_store")) == (16384, 1)
+
+
 def test_the_wal_left_by_a_bulk_write_is_copied_into_the_database_file(tmp_path):
     path = tmp_path / "db.sqlite3"
     with sqlite3.connect(path) as conn:
