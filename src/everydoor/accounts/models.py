@@ -18,6 +18,8 @@ class Profile(models.Model):
     # The area the user may see: a province, a commune or a village; null = whole country.
     area = models.ForeignKey("geo.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     agency_unit = models.ForeignKey("campaign.AgencyUnit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    full_name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
 
 
 class AuditEvent(models.Model):

@@ -53,3 +53,26 @@ class UnitLineage(models.Model):
 
     def __str__(self):
         return f"{self.legacy_ward}, {self.legacy_district}, {self.legacy_province} -> {self.commune}"
+
+
+class AreaStatus(models.Model):
+    """A commune's dated standing on a list the law attaches support to (DOMAIN.md), e.g. especially
+    difficult: its ethnic-minority residents' cards are state-paid while it is on the list, and at
+    70% for 36 months after it leaves."""
+
+    class Status(models.TextChoices):
+        ESPECIALLY_DIFFICULT = "especially_difficult"
+        ISLAND = "island"
+        POOR_COMMUNE = "poor_commune"
+
+    commune = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="statuses")
+    status = models.CharField(max_length=30, choices=Status.choices)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)  # inclusive; None = still on the list
+    source = models.CharField(max_length=300)  # the decision that put it on (or took it off) the list
+
+    class Meta:
+        indexes = [models.Index(fields=["commune", "status"])]
+
+    def __str__(self):
+        return f"{self.commune} {self.status} {self.effective_from}..{self.effective_to or ''}"

@@ -61,6 +61,29 @@ class Household(models.Model):
     code = CodeField(max_length=40, unique=True)  # household ID as in the register
     commune = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="+")
     village = models.ForeignKey("geo.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # As the register or a visit gave it. Nullable (null = unknown) so that adding it to a database that
+    # holds a register is an ALTER TABLE on SQLite, not a copy of the table.
+    phone = models.CharField(max_length=20, null=True, blank=True)
+
+
+class HouseholdCertificate(models.Model):
+    """A household's poor / near-poor / average-living-standard certificate: state support while valid."""
+
+    class Kind(models.TextChoices):
+        POOR = "poor"
+        NEAR_POOR = "near_poor"
+        AVERAGE_LIVING_STANDARD = "average_living_standard"  # agri/forestry/fishery/salt households
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="certificates")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)  # inclusive; None = open-ended
+    number = models.CharField(max_length=60, blank=True)  # the certificate or decision number
+    batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              db_index=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["household", "valid_from"])]
 
 
 class Person(models.Model):
@@ -95,6 +118,10 @@ class Person(models.Model):
     status_date = models.DateField(null=True, blank=True)
     # False once a newer extract of the same scope no longer lists the person: never deleted.
     present = models.BooleanField(default=True)
+    # A correction accepted from the field (campaign.FieldReview): moved_away, deceased, never_lived_here,
+    # from the date of the visit. Imports never touch it; coverage stops counting the resident from then.
+    field_status = models.CharField(max_length=20, null=True, blank=True)  # null: as the register says
+    field_status_date = models.DateField(null=True, blank=True)
     flags = models.CharField(max_length=200, blank=True)  # comma-separated data-quality flags
     batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False)  # last seen in
     # Hash of the fields as last imported: a newer extract stages only the records whose hash differs.
