@@ -100,3 +100,12 @@ def test_provincial_top_up_via_province():
 def test_bad_input_is_a_user_error(members, months, message):
     with pytest.raises(EverydoorError, match=message):
         household_premium(D(2025, 1, 1), members, months=months)
+
+
+def test_members_joining_after_others_already_paying_continue_the_sequence():
+    # two members already pay as a household this year: the next two are the 3rd and 4th
+    result = household_premium(D(2025, 3, 1), ["GD", "GD"], already_paying=2)
+    assert [m.position for m in result.members] == [3, 4]
+    assert [m.monthly_net for m in result.members] == [63_180, 52_650]
+    with pytest.raises(EverydoorError, match="already_paying"):
+        household_premium(D(2025, 3, 1), ["GD"], already_paying=-1)

@@ -20,11 +20,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import cache
-from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer, django_auth
 
-from everydoor.core.dates import parse_iso
+from everydoor.core.dates import parse_iso, today
 from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.registry.eligibility import eligibility_check
 
@@ -96,7 +95,7 @@ def eligibility(request, id: str, on: str | None = None):
     if not _within_rate(user.pk):
         return Status(429, {"code": "rate_limited", "message": "too many look-ups; slow down"})
     try:
-        day = parse_iso(on, field="on") if on else timezone.localdate()
+        day = parse_iso(on, field="on") if on else today()
         return Status(200, eligibility_check(value=id, on=day, actor=user.get_username(), user=user))
     except EverydoorError as exc:
         return Status(400, {"code": exc.code, "message": exc.message})

@@ -16,3 +16,40 @@ def age_on(dob_year: int, dob_month: int | None, dob_day: int | None, on: dt.dat
     """Completed years on a date; an unknown month/day counts as 1 July (mid-year)."""
     month, day = dob_month or 7, dob_day or 1
     return on.year - dob_year - ((on.month, on.day) < (month, day))
+
+
+TODAY_SETTING = "today"
+
+
+def today() -> dt.date:
+    """The working day: EVERYDOOR_TODAY if set, else the database's own clock setting, else the calendar.
+
+    The demo's registers stop on 2025-10-31 and its field work runs in the weeks around it, so the demo
+    database carries a clock of its own (core.SiteSetting "today"); a real installation has none and
+    follows the calendar (Asia/Ho_Chi_Minh). Follow-ups "due today", default as-of dates and the
+    eligibility look-up's default date all read this.
+    """
+    import os
+
+    from django.db import DatabaseError
+    from django.utils import timezone
+
+    from everydoor.core.models import SiteSetting
+
+    text = os.environ.get("EVERYDOOR_TODAY")
+    if not text:
+        try:
+            text = SiteSetting.objects.filter(name=TODAY_SETTING).values_list("value", flat=True).first()
+        except DatabaseError:  # no tables yet (`everydoor rules` on a new machine): no clock of its own
+            text = None
+    return parse_iso(text, field="EVERYDOOR_TODAY") if text else timezone.localdate()
+
+
+def today_set(day: dt.date | None) -> None:
+    """Give the database a clock of its own (None: back to the calendar)."""
+    from everydoor.core.models import SiteSetting
+
+    if day is None:
+        SiteSetting.objects.filter(name=TODAY_SETTING).delete()
+    else:
+        SiteSetting.objects.update_or_create(name=TODAY_SETTING, defaults={"value": day.isoformat()})

@@ -27,3 +27,11 @@ class DataVersion(models.Model):
     name = models.CharField(max_length=30, primary_key=True)
     token = models.CharField(max_length=32)
     changed_at = models.DateTimeField(auto_now=True)
+
+
+class SiteSetting(models.Model):
+    """A setting of this installation kept with its data, e.g. the demo's clock ("today" = 2025-11-03)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    value = models.CharField(max_length=200)
+    changed_at = models.DateTimeField(auto_now=True)

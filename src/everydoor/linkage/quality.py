@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from everydoor.core.dates import today
 from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.linkage.features import ID_SEX_SQL, ID_VALID_SQL, ID_YEAR_SQL
 from everydoor.linkage.frames import read_sql
@@ -36,7 +37,7 @@ def _contradictions_sql(table: str, key: str) -> str:
 
 def dq_lists(*, commune_ids: list[int] | None = None, on: dt.date | None = None) -> dict[str, pl.DataFrame]:
     """The four lists, restricted to ``commune_ids`` (all communes when None)."""
-    on = on or dt.date.today()
+    on = on or today()
     card_t, person_t, link_t = Card._meta.db_table, Person._meta.db_table, Link._meta.db_table
     cards = read_sql(
         f"SELECT c.id, c.commune_id, c.card_number, c.si_code, c.personal_id, c.full_name, c.sex, c.dob_year, "

@@ -93,6 +93,7 @@ class Law:
     personal_id: dict[str, Any]
     si_code: dict[str, Any]
     card_number: dict[str, Any]
+    entitlements: tuple[dict[str, str], ...]  # in the order they are checked (rules/entitlement.py)
     version: str
 
 
@@ -113,6 +114,7 @@ def _decimal(value: Any) -> Any:
 _FIGURES = (
     "base_salary", "reference_level", "hi_rate", "household_shares", "vsi_rate",
     "rural_poverty_line", "vsi_ceiling_multiple", "vsi_support", "vsi_support_months_cap",
+    "declassified_support_months",
 )
 
 
@@ -147,6 +149,7 @@ def parse_law(data: Mapping[str, Any]) -> Law:
         personal_id=data["personal_id"],
         si_code=data["si_code"],
         card_number=data["card_number"],
+        entitlements=tuple(dict(row) for row in data["entitlements"]),
         version=data["version"],
     )
 

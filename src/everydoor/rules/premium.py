@@ -65,8 +65,15 @@ class HouseholdPremium:
 
 
 def household_premium(on: dt.date, members: Sequence[str | Member], months: int = 12,
-                      province: str | None = None, overrides: Mapping | None = None) -> HouseholdPremium:
-    """Premium of each member and of the household, for `months` paid on `on`."""
+                      province: str | None = None, overrides: Mapping | None = None,
+                      already_paying: int = 0) -> HouseholdPremium:
+    """Premium of each member and of the household, for `months` paid on `on`.
+
+    `already_paying`: members of the household who already pay as a household this fiscal year; the
+    members given here continue the sequence after them (the 2nd member pays 70%, not 100%).
+    """
+    if already_paying < 0:
+        raise EverydoorError(ErrorCode.INVALID_INPUT, f"already_paying must be zero or more, got {already_paying}")
     if months not in PREPAID_MONTHS:
         raise EverydoorError(ErrorCode.INVALID_INPUT, f"months must be 3, 6 or 12, got {months}")
     if not members:
@@ -74,7 +81,7 @@ def household_premium(on: dt.date, members: Sequence[str | Member], months: int 
     salary, rate = law.figure("base_salary", on), law.figure("hi_rate", on)
     shares = law.figure("household_shares", on)
     first_member = Decimal(salary.value) * rate.value  # the full monthly premium
-    results, position = [], 0
+    results, position = [], already_paying
     for raw in members:
         member = raw if isinstance(raw, Member) else Member.parse(raw)
         info = law.group_info(member.group, on, province=province, overrides=overrides)
