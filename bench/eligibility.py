@@ -37,7 +37,7 @@ from django.db.models import Max, Min  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 
 from everydoor.accounts.models import Profile  # noqa: E402
-from everydoor.api.eligibility import issue_api_token  # noqa: E402
+from everydoor.api.auth import issue_api_token  # noqa: E402
 from everydoor.registry.eligibility import eligibility_on  # noqa: E402
 from everydoor.registry.models import Card  # noqa: E402
 

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from tests import factories as f
 
 from everydoor.accounts.models import AuditEvent, Profile
-from everydoor.api.eligibility import issue_api_token
+from everydoor.api.auth import issue_api_token
 
 URL = "/api/v1/eligibility"
 PID = "010190000001"

@@ -14,7 +14,8 @@ def _dates(days: np.ndarray) -> pl.Series:
     return pl.Series(days.astype("int32")).cast(pl.Date)
 
 
-def world_frames(seed: int, persons: int = 400, cards: int = 500, communes: int = 4, villages: int = 3) -> dict:
+def world_frames(seed: int, persons: int = 400, cards: int = 500, communes: int = 4, villages: int = 3,
+                 field_corrections: float = 0.0) -> dict:
     rng = np.random.default_rng(seed)
     base = (dt.date(2023, 1, 1) - EPOCH).days
     commune_ids = np.arange(1, communes + 1)
@@ -40,6 +41,11 @@ def world_frames(seed: int, persons: int = 400, cards: int = 500, communes: int 
         dob_day=pl.when(pl.Series(dob_known)).then(pl.col("dob_day")),
         village_id=pl.when(pl.col("village_id") > 0).then(pl.col("village_id")),
         status_date=pl.when(pl.Series(has_status_date)).then(pl.col("status_date")),
+        # a share of the residents found gone at the door (campaign.field_review), on a random day
+        field_status=pl.when(pl.Series(rng.random(persons) < field_corrections)).then(pl.lit("moved_away")),
+        field_status_date=_dates(base + rng.integers(0, 1100, persons)),
+    ).with_columns(
+        field_status_date=pl.when(pl.col("field_status").is_not_null()).then(pl.col("field_status_date")),
     ).cast(fr.PERSON_SCHEMA)
     start = base + rng.integers(0, 1050, cards)
     linked = rng.random(cards) < 0.85

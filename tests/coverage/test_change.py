@@ -16,9 +16,9 @@ def _total(facts, level, code, measure):
     return rows[measure].sum() if rows.height else 0
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_parts_add_up_to_the_change_in_facts_on_random_data(seed):
-    data = world_frames(seed)
+@pytest.mark.parametrize(("seed", "corrections"), [(s, 0.0) for s in range(6)] + [(6, 0.05), (7, 0.1)])
+def test_parts_add_up_to_the_change_in_facts_on_random_data(seed, corrections):
+    data = world_frames(seed, field_corrections=corrections)
     d1, d2 = dt.date(2024, 10, 31), dt.date(2025, 10, 31)
     f1, f2 = engine.facts_frame(data, d1), engine.facts_frame(data, d2)
     scopes = [("province", "15", {"commune_ids": [1, 2, 3, 4]}), ("commune", "C2", {"commune_ids": [2]}),
@@ -31,6 +31,10 @@ def test_parts_add_up_to_the_change_in_facts_on_random_data(seed):
             assert sum(part["parts"].values()) == part["total"]
             expected = _total(f2, level, code, measure) - _total(f1, level, code, measure)
             assert part["total"] == expected, (seed, level, measure)
+            if not corrections:
+                assert part["parts"]["field_corrections"] == 0
+        if corrections and level == "province":
+            assert result["insured_residents"]["parts"]["field_corrections"] <= 0  # never adds anyone
 
 
 def test_lapses_deaths_and_renewals_are_named(db):

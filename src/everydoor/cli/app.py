@@ -2,7 +2,7 @@
 
 import typer
 
-from everydoor.cli import admin, coverage, demo, imports, linkage, registry, rules
+from everydoor.cli import admin, coverage, demo, fieldwork, imports, linkage, registry, rules
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="everydoor: registers, coverage and field work.")
 app.add_typer(imports.app, name="import", help="Import administrative units and registers.")
@@ -13,6 +13,7 @@ admin.register(app)
 rules.register(app)
 coverage.register(app)
 linkage.register(app)
+fieldwork.register(app)
 
 
 def main() -> None:

@@ -13,11 +13,13 @@ import polars as pl
 from everydoor.campaign.models import AgencyUnit
 from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.coverage import columnar
-from everydoor.coverage.engine import _lit, resident_condition
+from everydoor.coverage.engine import _lit, resident_condition, with_field_columns
 from everydoor.geo.models import AdminUnit
 
-PARTS = ("new_enrolments", "births", "moves_in", "lapses", "deaths", "moves_out", "reclassification",
-         "remapping", "duplicates", "other")
+PARTS = ("new_enrolments", "births", "moves_in", "lapses", "deaths", "moves_out", "field_corrections",
+         "reclassification", "remapping", "duplicates", "other")
+# field_corrections: residents an officer found gone (moved away, deceased, never lived here), accepted by the
+# unit manager (campaign.field_review), dated between the two dates: they stop counting from the visit.
 # Groups whose cards lapse when a commune leaves the especially-difficult list (DOMAIN.md):
 # a card of these groups not renewed counts as reclassification, not as a plain lapse.
 DIFFICULT_AREA_GROUPS = ("DK", "DT")
@@ -37,6 +39,7 @@ def _cards_sql(d1: dt.date, d2: dt.date, groups: tuple[str, ...]) -> str:
     died = f"(p.status = 'deceased' AND {_between('p.status_date', d1, d2)})"
     left = f"(p.status = 'moved_out' AND {_between('p.status_date', d1, d2)})"
     arrived = f"(p.status = 'resident' AND {_between('p.status_date', d1, d2)})"
+    corrected = _between("p.field_status_date", d1, d2)
     return f"""
 WITH placed AS (
   SELECT c.*, COALESCE(CAST(c.person_id AS VARCHAR), CASE WHEN c.si_code <> '' THEN 'si:' || c.si_code END,
@@ -65,6 +68,7 @@ classified AS (
     WHEN n1 > 0 AND n2 > 0 THEN 'duplicates'
     WHEN n1 > 0 AND h.person_id IS NOT NULL AND {died} THEN 'deaths'
     WHEN n1 > 0 AND h.person_id IS NOT NULL AND ({left} OR (o2 > 0 AND NOT {{person_here}})) THEN 'moves_out'
+    WHEN n1 > 0 AND h.person_id IS NOT NULL AND {corrected} THEN 'field_corrections'
     WHEN n1 > 0 AND o2 > 0 THEN 'remapping'
     WHEN n1 > 0 AND group1 IN ({g}) THEN 'reclassification'
     WHEN n1 > 0 THEN 'lapses'
@@ -108,6 +112,7 @@ classified AS (
     WHEN i1 = 1 AND i2 = 1 THEN 'duplicates'
     WHEN i1 = 1 AND p.status = 'deceased' AND {_between('p.status_date', d1, d2)} THEN 'deaths'
     WHEN i1 = 1 AND p.status = 'moved_out' AND {_between('p.status_date', d1, d2)} THEN 'moves_out'
+    WHEN i1 = 1 AND {_between('p.field_status_date', d1, d2)} THEN 'field_corrections'
     WHEN i1 = 1 AND group1 IN ({g}) THEN 'reclassification'
     WHEN i1 = 1 THEN 'lapses'
     WHEN i2 = 1 AND {_born_between('p', d1, d2)} THEN 'births'
@@ -146,7 +151,7 @@ def change_frames(data: dict[str, pl.DataFrame], d1: dt.date, d2: dt.date, *, co
     con = duckdb.connect()
     try:
         con.register("cards", data["cards"].to_arrow())
-        con.register("persons", data["persons"].to_arrow())
+        con.register("persons", with_field_columns(data["persons"]).to_arrow())
         cards_sql = _cards_sql(d1, d2, groups).replace("{in_area}", in_area).replace("{person_here}", person_here)
         res_sql = _residents_sql(d1, d2, groups).replace("{person_here}", person_here)
         cards = _summary(con.sql(cards_sql).fetchall())

@@ -17,17 +17,28 @@ MEASURES = ("residents", "insured_residents", "cards", "non_resident_cards", "un
 FACT_COLUMNS = ("level", "area_code", "dimension", "value", *MEASURES)
 
 
+FIELD_COLUMNS = {"field_status": pl.Utf8, "field_status_date": pl.Date}
+
+
+def with_field_columns(persons: pl.DataFrame) -> pl.DataFrame:
+    """Persons frames made elsewhere (tests, older extracts) without the field-correction columns get them empty."""
+    missing = [pl.lit(None, dtype).alias(name) for name, dtype in FIELD_COLUMNS.items() if name not in persons.columns]
+    return persons.with_columns(missing) if missing else persons
+
+
 def _lit(day: dt.date) -> str:
     return f"DATE '{day.isoformat()}'"
 
 
 def resident_condition(alias: str, day: dt.date) -> str:
-    """Born by the date and living here on it (a move or death after the date still counts)."""
+    """Born by the date and living here on it (a move or death after the date still counts), and not found
+    gone by an accepted field correction dated on or before it."""
     d = _lit(day)
     return (
         f"((({alias}.dob IS NOT NULL AND {alias}.dob <= {d}) OR ({alias}.dob IS NULL AND {alias}.dob_year <= {day.year}))"
         f" AND (({alias}.status = 'resident' AND ({alias}.status_date IS NULL OR {alias}.status_date <= {d}))"
-        f" OR ({alias}.status IN ('moved_out', 'deceased') AND {alias}.status_date > {d})))"
+        f" OR ({alias}.status IN ('moved_out', 'deceased') AND {alias}.status_date > {d}))"
+        f" AND NOT COALESCE({alias}.field_status_date <= {d}, FALSE))"
     )
 
 
@@ -187,7 +198,8 @@ def facts_frame(frames: dict[str, pl.DataFrame], day: dt.date, *, households: bo
     con = duckdb.connect()
     try:
         for name in ("persons", "cards", "communes", "villages", "unit_communes"):
-            con.register(name, frames[name].to_arrow())
+            frame = with_field_columns(frames[name]) if name == "persons" else frames[name]
+            con.register(name, frame.to_arrow())
         sql = facts_sql(day, default_province=default_province_code(frames["communes"]), households=households)
         result = con.sql(sql).to_arrow_table()
     finally:

@@ -25,7 +25,10 @@ PERSON_SCHEMA = {
     "person_id": pl.Int64, "dob": pl.Date, "dob_year": pl.Int32, "dob_month": pl.Int32, "dob_day": pl.Int32,
     "sex": pl.Utf8, "ethnicity": pl.Utf8, "commune_id": pl.Int64, "village_id": pl.Int64,
     "household_id": pl.Int64, "status": pl.Utf8, "status_date": pl.Date,
+    # an accepted field correction (campaign.field_review): not counted from that date
+    "field_status": pl.Utf8, "field_status_date": pl.Date,
 }
+
 CARD_SCHEMA = {
     "card_id": pl.Int64, "person_id": pl.Int64, "si_code": pl.Utf8, "group_code": pl.Utf8, "payer_group": pl.Utf8,
     "valid_from": pl.Date, "valid_to": pl.Date, "commune_id": pl.Int64, "dob_year": pl.Int32,

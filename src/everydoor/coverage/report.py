@@ -54,10 +54,12 @@ LABELS = {
 PART_LABELS = {
     "vi": {"new_enrolments": "Tham gia mới", "births": "Trẻ sinh ra", "moves_in": "Chuyển đến", "lapses":
            "Thẻ hết hạn chưa gia hạn", "deaths": "Người đã mất", "moves_out": "Chuyển đi",
+           "field_corrections": "Không còn sinh sống (xác minh tại hộ)",
            "reclassification": "Thay đổi nhóm đối tượng được ngân sách hỗ trợ",
            "remapping": "Điều chỉnh địa giới hành chính", "duplicates": "Thẻ trùng", "other": "Khác"},
     "en": {"new_enrolments": "New enrolments", "births": "Births", "moves_in": "Moves in", "lapses":
            "Lapses (expired, not renewed)", "deaths": "Deaths", "moves_out": "Moves out",
+           "field_corrections": "Not living here (found at the door)",
            "reclassification": "Group reclassification (state support changed)",
            "remapping": "Administrative-unit remapping", "duplicates": "Duplicate cards", "other": "Other"},
 }

@@ -20,7 +20,8 @@ def extract_write(frames: dict[str, pl.DataFrame], folder) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name in TABLES:
-        frames[name].write_parquet(folder / f"{name}.parquet")
+        frame = engine.with_field_columns(frames[name]) if name == "persons" else frames[name]
+        frame.write_parquet(folder / f"{name}.parquet")
     return folder
 
 

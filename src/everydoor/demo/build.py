@@ -30,6 +30,7 @@ def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Ste
     from everydoor.campaign.services import agency_units_import
     from everydoor.coverage.services import coverage_compute, plans_import
     from everydoor.demo.generate import generate
+    from everydoor.demo.visits import demo_visits
     from everydoor.geo.models import AdminUnit
     from everydoor.geo.services import units_import
     from everydoor.linkage.services import link_run
@@ -61,4 +62,5 @@ def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Ste
     muong_bo = AdminUnit.objects.get(level=AdminUnit.Level.COMMUNE, province_code="15", key="muongbo")
     user_upsert(username="muongbo", password=DEMO_PASSWORD, role=Role.COMMUNE_CHAIR, area=muong_bo)
     user_upsert(username="clinic", password=DEMO_PASSWORD, role=Role.CLINIC, area=province)
+    stage("visits", lambda: demo_visits(seed=seed, step=step))  # needs the officers' villages (field stage)
     return {"timings_s": timings, "total_s": round(sum(timings.values()), 1), "links": links}

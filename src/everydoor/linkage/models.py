@@ -23,6 +23,7 @@ class Link(models.Model):
         PERSONAL_ID = "personal_id"
         PROBABILISTIC = "probabilistic"
         MANUAL = "manual"
+        FIELD_VERIFIED = "field_verified"  # a card number an officer saw at the door (campaign.visits)
 
     card = models.OneToOneField("registry.Card", on_delete=models.CASCADE, related_name="link")
     person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="links")

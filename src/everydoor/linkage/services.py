@@ -170,6 +170,11 @@ def link_run(*, engine: str = "duckdb", progress: Progress | None = None, retrai
         run.duration_s = round(time.perf_counter() - started, 3)
         run.counts = _counts(cards=n_cards, by_method=by_method, to_review=to_review, duplicates=duplicates.height)
         run.save(update_fields=["fingerprint", "duration_s", "counts"])
+    # Enrolments claimed at the door whose card has now come in (campaign); imported here, not at the top:
+    # the campaign builds on linkage, not the other way round.
+    from everydoor.campaign.confirmations import visits_confirm
+
+    visits_confirm()
     return run.counts
 
 

@@ -1,0 +1,231 @@
+"""Recording a visit: one service for the API, the paper-list import and the demo.
+
+A visit is validated field by field (a malformed one names the field), checked against the officer's
+villages on its date, and written in one transaction with its members, the field reviews it asks for,
+the household's phone and, for a card found in the register, a field-verified link. It is idempotent
+on the client's UUID: the same UUID with the same content returns the first visit (also when two
+retries race: the unique key decides and the loser re-reads the winner inside a savepoint); the same
+UUID with other content is a conflict that carries the stored visit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import uuid as uuidlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from everydoor.accounts.services import audit_record
+from everydoor.campaign.models import FieldReview, Visit, VisitMember
+from everydoor.campaign.selectors import officer_villages
+from everydoor.core.dates import today
+from everydoor.core.errors import ErrorCode, EverydoorError
+from everydoor.linkage.models import Link
+from everydoor.registry import card_reads
+from everydoor.registry.models import Household, Person
+from everydoor.rules import identifiers
+
+Outcome, Reason = Visit.Outcome, Visit.Reason
+# Outcomes that say a resident is not there: each member concerned goes to the unit manager's review.
+CORRECTIONS = (Outcome.MOVED_AWAY, Outcome.DECEASED, Outcome.NEVER_LIVED_HERE)
+CARD_OUTCOMES = (Outcome.INSURED_ELSEWHERE, Outcome.ENROLLED)  # a card number may come with these
+SOURCES = ("api", "web", "import", "demo", "bench")
+CLOCK_SKEW = dt.timedelta(minutes=10)  # a phone's clock may run a little ahead
+_PHONE = re.compile(r"^(\+?84|0)\d{8,10}$")
+
+
+class VisitConflict(EverydoorError):
+    """The UUID is taken by a visit with other content; `visit` is the stored one."""
+
+    def __init__(self, visit: Visit):
+        super().__init__(ErrorCode.CONFLICT, f"visit {visit.uuid} was already recorded with other content",
+                         field="uuid")
+        self.visit = visit
+
+
+@dataclass(frozen=True)
+class VisitInput:
+    """A visit as a client sends it: text and numbers, checked by visit_record."""
+
+    uuid: str
+    household: str  # household code
+    visited_at: str | dt.datetime
+    outcome: str
+    reason: str = ""
+    members: Sequence[int] = ()  # person ids, residents of the household
+    card_number: str = ""
+    note: str = ""
+    phone: str = ""
+    follow_up: str | dt.date | None = None
+
+
+def _fail(field: str, message: str, code: ErrorCode = ErrorCode.INVALID_INPUT):
+    raise EverydoorError(code, f"{field}: {message}", field=field)
+
+
+def _moment(value: str | dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            _fail("visited_at", f"must be an ISO date and time, got {value!r}")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def _date(value, field: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        _fail(field, f"must be YYYY-MM-DD, got {value!r}")
+
+
+def _clean(data: VisitInput) -> dict:
+    """Every field checked on its own (no database): the first fault found is raised, naming the field."""
+    try:
+        key = uuidlib.UUID(str(data.uuid))
+    except ValueError:
+        _fail("uuid", f"must be a UUID, got {data.uuid!r}")
+    if data.outcome not in Outcome.values:
+        _fail("outcome", f"unknown outcome {data.outcome!r}; one of {', '.join(Outcome.values)}")
+    reason = (data.reason or "").strip()
+    if data.outcome == Outcome.REFUSED:
+        if reason not in Reason.values:
+            _fail("reason", f"a refusal needs a reason: one of {', '.join(Reason.values)}, got {reason!r}")
+    elif reason:
+        _fail("reason", f"a reason is only for refusals, not for {data.outcome!r}")
+    moment = _moment(data.visited_at)
+    latest = max(timezone.now() + CLOCK_SKEW, timezone.make_aware(dt.datetime.combine(today(), dt.time.max)))
+    if moment > latest:
+        _fail("visited_at", f"{moment.isoformat()} is in the future")
+    visit_day = timezone.localtime(moment).date()
+    follow_up = _date(data.follow_up, "follow_up")
+    if follow_up is not None and follow_up < visit_day:
+        _fail("follow_up", f"{follow_up} is before the visit ({visit_day})")
+    card_number = (data.card_number or "").strip().upper()
+    if card_number:
+        if data.outcome not in CARD_OUTCOMES:
+            _fail("card_number", f"a card number goes with {' or '.join(CARD_OUTCOMES)}, not {data.outcome!r}")
+        check = identifiers.check_card_number(card_number, on=visit_day)
+        if [e for e in check.errors if e != identifiers.LEVEL_MISMATCH]:
+            _fail("card_number", f"{card_number!r} is not a 15-character card number ({', '.join(check.errors)})")
+    phone = re.sub(r"[\s.\-()]", "", data.phone or "")
+    if phone and not _PHONE.match(phone):
+        _fail("phone", f"{data.phone!r} is not a Vietnamese phone number")
+    try:
+        members = sorted({int(m) for m in data.members or ()})
+    except (TypeError, ValueError):
+        _fail("members", "must be a list of resident ids")
+    if data.outcome in CORRECTIONS and not members:
+        _fail("members", f"name the residents the outcome {data.outcome!r} concerns")
+    if data.outcome == Outcome.INSURED_ELSEWHERE and card_number and len(members) != 1:
+        _fail("members", "a card number found at the door belongs to exactly one member")
+    return {"uuid": key, "household_code": (data.household or "").strip(), "visited_at": moment,
+            "visit_day": visit_day, "outcome": data.outcome, "reason": reason, "members": members,
+            "card_number": card_number, "note": (data.note or "").strip(), "phone": phone, "follow_up": follow_up}
+
+
+def content_hash(clean: dict, officer_id: int) -> str:
+    """The posted content, canonical: a retry hashes the same, anything else differs."""
+    fields = {k: clean[k] for k in ("household_code", "outcome", "reason", "members", "card_number", "note", "phone")}
+    fields |= {"officer": officer_id, "visited_at": clean["visited_at"].astimezone(dt.UTC).isoformat(),
+               "follow_up": clean["follow_up"].isoformat() if clean["follow_up"] else None}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _same_or_conflict(stored: Visit, digest: str) -> Visit:
+    if stored.content_hash != digest:
+        raise VisitConflict(stored)
+    return stored
+
+
+def _check_people(clean: dict, household: Household) -> list[dict]:
+    people = list(Person.objects.filter(id__in=clean["members"])
+                  .values("id", "household_id", "full_name", "status", "field_status"))
+    strangers = sorted(set(clean["members"]) - {p["id"] for p in people if p["household_id"] == household.id})
+    if strangers:
+        _fail("members", f"resident(s) {', '.join(map(str, strangers))} are not members of household "
+                         f"{household.code}")
+    # A visit about someone known dead is a stale list; reporting a death the register already holds is not
+    # (the field confirms it), but one already accepted from the field is.
+    if clean["outcome"] == Outcome.DECEASED:
+        dead = [p for p in people if p["field_status"] == Person.Status.DECEASED]
+    else:
+        dead = [p for p in people if Person.Status.DECEASED in (p["status"], p["field_status"])]
+    if dead:
+        _fail("members", f"{dead[0]['full_name']} (resident {dead[0]['id']}) is already recorded as deceased",
+              ErrorCode.RESIDENT_DECEASED)
+    return people
+
+
+def visit_record(*, data: VisitInput, officer, source: str = "api") -> tuple[Visit, bool]:
+    """Record a visit; returns (visit, created). created=False: a retry of a visit already recorded.
+
+    Raises EverydoorError naming the field (INVALID_INPUT; RESIDENT_DECEASED), NOT_ASSIGNED when the
+    household is not in the officer's villages on the visit's date, VisitConflict for a reused UUID.
+    """
+    clean = _clean(data)
+    household = Household.objects.filter(code=clean["household_code"]).first()
+    if household is None:
+        _fail("household", f"no household has the code {clean['household_code']!r}")
+    digest = content_hash(clean, officer.pk)
+    stored = Visit.objects.filter(uuid=clean["uuid"]).first()
+    if stored is not None:  # a retry: answer it whatever happened since (reassignment, death)
+        return _same_or_conflict(stored, digest), False
+    if household.village_id is None or not officer_villages(officer, on=clean["visit_day"]).filter(
+            id=household.village_id).exists():
+        _fail("household", f"household {household.code} is not in the villages of {officer.get_username()} "
+                           f"on {clean['visit_day']}", ErrorCode.NOT_ASSIGNED)
+    people = _check_people(clean, household)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # a savepoint: a lost race leaves the outer transaction usable
+                visit = Visit.objects.create(
+                    uuid=clean["uuid"], household=household, officer=officer, visited_at=clean["visited_at"],
+                    outcome=clean["outcome"], reason=clean["reason"], card_number=clean["card_number"],
+                    note=clean["note"], phone=clean["phone"], follow_up=clean["follow_up"], content_hash=digest,
+                    source=source)
+        except IntegrityError:
+            return _same_or_conflict(Visit.objects.get(uuid=clean["uuid"]), digest), False
+        VisitMember.objects.bulk_create([VisitMember(visit=visit, person_id=p["id"]) for p in people])
+        if clean["outcome"] in CORRECTIONS:
+            FieldReview.objects.bulk_create([FieldReview(visit=visit, person_id=p["id"], kind=clean["outcome"])
+                                             for p in people])
+        if clean["phone"] and household.phone != clean["phone"]:
+            Household.objects.filter(pk=household.pk).update(phone=clean["phone"])
+        if clean["outcome"] == Outcome.INSURED_ELSEWHERE and clean["card_number"]:
+            _field_link(visit, people[0]["id"], clean["card_number"], officer)
+    return visit, True
+
+
+def _field_link(visit: Visit, person_id: int, card_number: str, officer) -> None:
+    """A card number seen at the door and found in the register: a link labelled field-verified, unless the
+    card is already linked (reconciliation then lists the disagreement). A number not in the register stays
+    on the visit (field_review.unmatched_cards lists it)."""
+    card = card_reads.card_by_number(card_number)
+    if card is None or Link.objects.filter(card_id=card["id"]).exists():
+        return
+    Link.objects.create(card_id=card["id"], person_id=person_id, method=Link.Method.FIELD_VERIFIED, reviewer=officer)
+    audit_record(actor=officer.get_username(), user=officer, action="link_field_verified", object_type="card",
+                 object_id=card_number, detail={"visit": str(visit.uuid), "person_id": person_id})
+
+
+def visit_out(visit: Visit) -> dict:
+    """A visit as the API and the CLI show it."""
+    return {"uuid": str(visit.uuid), "id": visit.pk, "household": visit.household.code,
+            "officer": visit.officer.get_username(), "visited_at": timezone.localtime(visit.visited_at),
+            "outcome": visit.outcome,
+            "reason": visit.reason, "members": sorted(visit.members.values_list("person_id", flat=True)),
+            "card_number": visit.card_number, "note": visit.note, "phone": visit.phone,
+            "follow_up": visit.follow_up, "source": visit.source, "created_at": timezone.localtime(visit.created_at)}

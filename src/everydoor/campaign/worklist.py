@@ -1,0 +1,251 @@
+"""Work lists: the households of some villages that an officer should knock on, and what to tell each.
+
+A household is listed when at least one of its residents (status resident, present in the register,
+no accepted field correction on the date) holds no valid card placed in the province on the date, or
+holds one that ends within EXPIRING_DAYS without a renewal. Each member comes with the reason and, for
+the uninsured, the card the law offers them (rules.entitlement) and the household's premium for those
+who would pay (rules.premium). Reading a village is a handful of queries (households, residents,
+their cards, certificates, statuses, visits); the rules then run in Python per household.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from everydoor.campaign.models import Visit
+from everydoor.campaign.selectors import officer_villages
+from everydoor.core.errors import ErrorCode, EverydoorError
+from everydoor.geo.models import AdminUnit, AreaStatus
+from everydoor.registry import card_reads
+from everydoor.registry.models import Household, HouseholdCertificate, Person
+from everydoor.rules.entitlement import Period, entitlement
+from everydoor.rules.premium import Member, household_premium
+
+EXPIRING_DAYS = 30
+HOUSEHOLD_CARD_GROUP = "GD"  # members holding one pay as a household: the new ones continue their sequence
+PREMIUM_MONTHS = 12
+Outcome = Visit.Outcome
+# A visit with one of these outcomes settles the household: it leaves the list. A refusal settles it
+# only when the officer set no follow-up (a refusal with a follow-up means "come back").
+FINAL_OUTCOMES = frozenset({Outcome.ENROLLED, Outcome.INSURED_ELSEWHERE, Outcome.MOVED_AWAY, Outcome.DECEASED,
+                            Outcome.NEVER_LIVED_HERE})
+
+REASONS = {
+    "never_enrolled": ("Chưa từng tham gia BHYT", "Never enrolled"),
+    "lapsed": ("Thẻ hết hạn ngày {date}", "Lapsed on {date}"),
+    "expiring": ("Thẻ sắp hết hạn ngày {date}", "Card expires on {date}"),
+    "other_province": ("Có thẻ ở tỉnh khác", "Card in another province"),
+    "not_linked": ("Có thẻ chưa được đối chiếu với người dân", "Card not linked to the resident"),
+}
+
+
+def reason_text(code: str, date: dt.date | None, lang: str) -> str:
+    vi, en = REASONS[code]
+    return (en if lang == "en" else vi).format(date=date.isoformat() if date else "")
+
+
+def settles(outcome: str, follow_up: dt.date | None) -> bool:
+    """Whether a visit with this outcome takes the household off the list."""
+    return outcome in FINAL_OUTCOMES or (outcome == Outcome.REFUSED and follow_up is None)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The villages a work list covers, and what named them (for titles and the audit)."""
+
+    villages: tuple[AdminUnit, ...]
+    label: str
+    area_code: str
+
+
+def worklist_scope(*, officer=None, village: AdminUnit | None = None, commune: AdminUnit | None = None,
+                   on: dt.date) -> Scope:
+    """Exactly one of officer (their villages on the date), village, commune (all its villages)."""
+    if sum(x is not None for x in (officer, village, commune)) != 1:
+        raise EverydoorError(ErrorCode.INVALID_INPUT, "name exactly one of an officer, a village or a commune")
+    if officer is not None:
+        villages = tuple(officer_villages(officer, on=on).order_by("code"))
+        if not villages:
+            raise EverydoorError(ErrorCode.NOT_FOUND, f"officer {officer.get_username()} has no village on {on}")
+        return Scope(villages, officer.get_username(), "")
+    if village is not None:
+        if village.level != AdminUnit.Level.VILLAGE:
+            raise EverydoorError(ErrorCode.INVALID_INPUT, f"{village.name} is not a village")
+        return Scope((village,), village.name, village.code)
+    if commune.level != AdminUnit.Level.COMMUNE:
+        raise EverydoorError(ErrorCode.INVALID_INPUT, f"{commune.name} is not a commune")
+    villages = tuple(AdminUnit.objects.filter(parent=commune, level=AdminUnit.Level.VILLAGE).order_by("code"))
+    return Scope(villages, commune.name, commune.code)
+
+
+def _day(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+
+
+def _lives_here(p: dict, on: dt.date) -> bool:
+    """As coverage counts residents (coverage.engine.resident_condition), among present residents."""
+    born = p["dob"] <= on if p["dob"] else p["dob_year"] <= on.year
+    arrived = p["status_date"] is None or p["status_date"] <= on
+    corrected = p["field_status"] is not None and (p["field_status_date"] is None or p["field_status_date"] <= on)
+    return born and arrived and not corrected
+
+
+def _covering_end(cards: list[dict], on: dt.date) -> dt.date | None:
+    """Last day of uninterrupted cover from `on`, following renewals; None when no card covers `on`."""
+    ordered = sorted(cards, key=lambda c: c["valid_from"])
+    end = None
+    for card in ordered:
+        if end is None and card["valid_from"] <= on <= card["valid_to"] or end is not None and card["valid_from"] <= end + dt.timedelta(days=1) and card["valid_to"] > end:
+            end = card["valid_to"]
+    return end
+
+
+def _card_out(card: dict) -> dict:
+    return {"number": card["card_number"], "group": card["group_code"], "valid_from": card["valid_from"],
+            "valid_to": card["valid_to"], "province_code": card["province_code"]}
+
+
+def _member(p: dict, cards: list[dict], unlinked: list[dict], province: str, on: dt.date) -> dict:
+    """A member's standing on the date: insured, expiring or uninsured, and why."""
+    valid = [c for c in cards if c["valid_from"] <= on <= c["valid_to"]]
+    here = [c for c in valid if c["province_code"] in (None, province)]
+    if here:
+        end = _covering_end([c for c in cards if c["province_code"] in (None, province)], on)
+        card = max(here, key=lambda c: c["valid_to"])
+        if end is not None and (end - on).days <= EXPIRING_DAYS:
+            return {"standing": "expiring", "reason": "expiring", "reason_date": end, "card": _card_out(card)}
+        return {"standing": "insured", "reason": None, "reason_date": None, "card": _card_out(card)}
+    if valid:
+        return {"standing": "uninsured", "reason": "other_province", "reason_date": None,
+                "card": _card_out(max(valid, key=lambda c: c["valid_to"]))}
+    found = [c for c in unlinked if c["valid_from"] <= on <= c["valid_to"]]
+    if found:
+        return {"standing": "uninsured", "reason": "not_linked", "reason_date": None, "card": _card_out(found[0])}
+    ended = [c for c in cards if c["valid_to"] < on]
+    if ended:
+        last = max(ended, key=lambda c: c["valid_to"])
+        return {"standing": "uninsured", "reason": "lapsed", "reason_date": last["valid_to"], "card": _card_out(last)}
+    return {"standing": "uninsured", "reason": "never_enrolled", "reason_date": None, "card": None}
+
+
+def _reads(village_ids: list[int], on: dt.date) -> dict:
+    """Everything the rules need for these villages, a few queries in all."""
+    households = list(Household.objects.filter(village_id__in=village_ids)
+                      .values("id", "code", "village_id", "commune_id", "phone"))
+    persons = (Person.objects.filter(household__village_id__in=village_ids, status=Person.Status.RESIDENT,
+                                     present=True)
+               .filter(Q(field_status__isnull=True) | Q(field_status_date__gt=on)))
+    people = [p for p in persons.values("id", "household_id", "full_name", "personal_id", "dob", "dob_year",
+                                        "dob_month", "dob_day", "sex", "ethnicity", "relation_to_head",
+                                        "status_date", "field_status", "field_status_date")
+              if _lives_here(p, on)]
+    household_ids = [h["id"] for h in households]
+    certificates = defaultdict(list)
+    for c in HouseholdCertificate.objects.filter(household__village_id__in=village_ids).values(
+            "household_id", "kind", "valid_from", "valid_to"):
+        certificates[c["household_id"]].append(Period(c["kind"], c["valid_from"], c["valid_to"]))
+    communes = {h["commune_id"] for h in households}
+    statuses = defaultdict(list)
+    for s in AreaStatus.objects.filter(commune_id__in=communes).values("commune_id", "status", "effective_from",
+                                                                         "effective_to"):
+        statuses[s["commune_id"]].append(Period(s["status"], s["effective_from"], s["effective_to"]))
+    visits = defaultdict(list)
+    for v in (Visit.objects.filter(household__village_id__in=village_ids)
+              .values("household_id", "visited_at", "outcome", "reason", "follow_up").order_by("visited_at", "id")):
+        if _day(v["visited_at"]) <= on:
+            visits[v["household_id"]].append(v)
+    return {"households": households, "people": people, "household_ids": household_ids,
+            "certificates": certificates, "statuses": statuses, "visits": visits, "persons": persons}
+
+
+def _household(h: dict, members: list[dict], data: dict, cards: dict, unlinked: dict, province: str,
+               on: dt.date, lang: str) -> dict | None:
+    visits = data["visits"].get(h["id"], [])
+    last = visits[-1] if visits else None
+    if last is not None and settles(last["outcome"], last["follow_up"]):
+        return None
+    certificates, statuses = data["certificates"].get(h["id"], ()), data["statuses"].get(h["commune_id"], ())
+    out_members, payers, already_paying = [], [], 0
+    for p in sorted(members, key=lambda m: (m["relation_to_head"] != "Chủ hộ", m["dob_year"], m["id"])):
+        standing = _member(p, cards.get(p["id"], []), unlinked.get(p["id"], []), province, on)
+        row = {"person_id": p["id"], "name": p["full_name"], "personal_id": p["personal_id"],
+               "dob": p["dob"].isoformat() if p["dob"] else str(p["dob_year"]), "sex": p["sex"],
+               "relation": p["relation_to_head"], **standing,
+               "reason_text": reason_text(standing["reason"], standing["reason_date"], lang)
+               if standing["reason"] else None, "entitlement": None}
+        if standing["standing"] == "uninsured":
+            ent = entitlement(on=on, dob_year=p["dob_year"], dob_month=p["dob_month"], dob_day=p["dob_day"],
+                              ethnicity=p["ethnicity"], certificates=certificates, commune_statuses=statuses,
+                              province=province)
+            row["entitlement"] = {"key": ent.key, "group": ent.group, "state_paid": ent.state_paid,
+                                  "support_share": float(ent.support_share), "until": ent.until,
+                                  "paperwork": ent.paperwork(lang), "source": ent.source}
+            if not ent.state_paid:
+                payers.append((p["id"], Member(ent.group, ent.categories)))
+        elif standing["card"] and standing["card"]["group"] == HOUSEHOLD_CARD_GROUP:
+            already_paying += 1
+        out_members.append(row)
+    uninsured = sum(m["standing"] == "uninsured" for m in out_members)
+    expiring = sum(m["standing"] == "expiring" for m in out_members)
+    if not uninsured and not expiring:
+        return None
+    premium = None
+    if payers:
+        result = household_premium(on, [m for _, m in payers], months=PREMIUM_MONTHS, province=province,
+                                   already_paying=already_paying)
+        premium = {"months": result.months, "total_gross": result.total_gross, "total_support": result.total_support,
+                   "total_net": result.total_net, "already_paying": already_paying, "sources": list(result.sources),
+                   "members": [{"person_id": pid, "group": m.group, "position": m.position, "net": m.net}
+                               for (pid, _), m in zip(payers, result.members, strict=True)]}
+    follow_up = last["follow_up"] if last else None
+    return {"household_id": h["id"], "code": h["code"], "phone": h["phone"], "village_id": h["village_id"],
+            "uninsured": uninsured, "expiring": expiring, "visits": len(visits),
+            "last_visit": {"at": last["visited_at"], "outcome": last["outcome"], "reason": last["reason"]}
+            if last else None,
+            "follow_up": follow_up, "follow_up_due": follow_up is not None and follow_up <= on,
+            "members": out_members, "premium": premium}
+
+
+def _priority(h: dict) -> tuple:
+    """Follow-ups due (oldest first), then the most uninsured members per visit already made."""
+    due = h["follow_up_due"]
+    return (0 if due else 1, h["follow_up"] if due else dt.date.min, -h["uninsured"] / (1 + h["visits"]),
+            -h["expiring"], h["code"])
+
+
+def worklist(*, scope: Scope, as_of: dt.date, lang: str = "vi") -> dict:
+    """The work list of the scope's villages on a date, village by village, households in visiting order."""
+    village_ids = [v.id for v in scope.villages]
+    data = _reads(village_ids, as_of)
+    cards, unlinked = defaultdict(list), defaultdict(list)
+    for card in card_reads.linked_cards(data["persons"]):
+        cards[card["person_id"]].append(card)
+    by_personal_id = {p["personal_id"]: p["id"] for p in data["people"] if p["personal_id"]}
+    for card in card_reads.unlinked_cards(data["persons"]):
+        person_id = card.get("person_id") or by_personal_id.get(card["personal_id"])
+        if person_id is not None:
+            unlinked[person_id].append(card)
+    members = defaultdict(list)
+    for p in data["people"]:
+        members[p["household_id"]].append(p)
+    lists = {v.id: [] for v in scope.villages}
+    province = {v.id: v.province_code for v in scope.villages}
+    for h in data["households"]:
+        if not members.get(h["id"]):
+            continue
+        row = _household(h, members[h["id"]], data, cards, unlinked, province[h["village_id"]], as_of, lang)
+        if row is not None:
+            lists[h["village_id"]].append(row)
+    villages = []
+    for v in scope.villages:
+        rows = sorted(lists[v.id], key=_priority)
+        villages.append({"code": v.code, "name": v.name, "households": rows,
+                         "uninsured": sum(r["uninsured"] for r in rows), "expiring": sum(r["expiring"] for r in rows)})
+    return {"scope": scope.label, "as_of": as_of, "lang": lang, "villages": villages,
+            "households": sum(len(v["households"]) for v in villages),
+            "uninsured": sum(v["uninsured"] for v in villages), "expiring": sum(v["expiring"] for v in villages)}
