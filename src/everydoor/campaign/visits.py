@@ -91,8 +91,14 @@ def _date(value, field: str) -> dt.date | None:
         _fail(field, f"must be YYYY-MM-DD, got {value!r}")
 
 
-def _clean(data: VisitInput) -> dict:
-    """Every field checked on its own (no database): the first fault found is raised, naming the field."""
+def latest_visit_time() -> dt.datetime:
+    """A visit after this is in the future: now (with a phone's clock skew), or the end of the working day."""
+    return max(timezone.now() + CLOCK_SKEW, timezone.make_aware(dt.datetime.combine(today(), dt.time.max)))
+
+
+def _clean(data: VisitInput, *, latest: dt.datetime | None = None) -> dict:
+    """Every field checked on its own (no database but the working day): the first fault found is raised,
+    naming the field. `latest`: latest_visit_time(), when the caller checks many visits at once."""
     try:
         key = uuidlib.UUID(str(data.uuid))
     except ValueError:
@@ -106,8 +112,7 @@ def _clean(data: VisitInput) -> dict:
     elif reason:
         _fail("reason", f"a reason is only for refusals, not for {data.outcome!r}")
     moment = _moment(data.visited_at)
-    latest = max(timezone.now() + CLOCK_SKEW, timezone.make_aware(dt.datetime.combine(today(), dt.time.max)))
-    if moment > latest:
+    if moment > (latest or latest_visit_time()):
         _fail("visited_at", f"{moment.isoformat()} is in the future")
     visit_day = timezone.localtime(moment).date()
     follow_up = _date(data.follow_up, "follow_up")

@@ -160,7 +160,7 @@ def _reads(village_ids: list[int], on: dt.date) -> dict:
         if _day(v["visited_at"]) <= on:
             visits[v["household_id"]].append(v)
     return {"households": households, "people": people, "household_ids": household_ids,
-            "certificates": certificates, "statuses": statuses, "visits": visits, "persons": persons}
+            "certificates": certificates, "statuses": statuses, "visits": visits}
 
 
 def _household(h: dict, members: list[dict], data: dict, cards: dict, unlinked: dict, province: str,
@@ -223,10 +223,11 @@ def worklist(*, scope: Scope, as_of: dt.date, lang: str = "vi") -> dict:
     village_ids = [v.id for v in scope.villages]
     data = _reads(village_ids, as_of)
     cards, unlinked = defaultdict(list), defaultdict(list)
-    for card in card_reads.linked_cards(data["persons"]):
+    person_ids = [p["id"] for p in data["people"]]
+    for card in card_reads.linked_cards(person_ids):
         cards[card["person_id"]].append(card)
     by_personal_id = {p["personal_id"]: p["id"] for p in data["people"] if p["personal_id"]}
-    for card in card_reads.unlinked_cards(data["persons"]):
+    for card in card_reads.unlinked_cards(person_ids, list(by_personal_id)):
         person_id = card.get("person_id") or by_personal_id.get(card["personal_id"])
         if person_id is not None:
             unlinked[person_id].append(card)

@@ -12,6 +12,7 @@ around the demo day (2025-11-03). A few hundred visits go through the real servi
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 import zoneinfo
 
@@ -20,6 +21,7 @@ import polars as pl
 from django.db import transaction
 
 START, END = dt.date(2025, 10, 1), dt.date(2025, 11, 2)
+BEFORE = START - dt.timedelta(days=1)  # who was uninsured when the month began
 LAST_REGISTER_DAY = dt.date(2025, 10, 31)
 TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 OTHER_SHARE = 0.12  # of the uninsured households not otherwise visited
@@ -59,12 +61,13 @@ def _plan(rng: np.random.Generator) -> pl.DataFrame:
     assigned = _assignments()
     if assigned.is_empty():
         return pl.DataFrame()
-    data = columnar.load_frames(dates=[START, LAST_REGISTER_DAY])
-    persons = (data["persons"].join(assigned, on="village_id")
+    # One date at a time: the copy of each date is read as is (two dates at once are merged and de-duplicated).
+    before = columnar.load_frames(dates=[BEFORE])
+    persons = (before["persons"].join(assigned, on="village_id")
                .filter(pl.col("household_id").is_not_null()))
-    cards = data["cards"].filter(pl.col("person_id").is_not_null())
-    insured = cards.filter((pl.col("valid_from") <= START) & (pl.col("valid_to") >= START))["person_id"].unique()
-    residents = persons.filter(_residents_on(persons, START))
+    insured = before["cards"].filter(pl.col("person_id").is_not_null())["person_id"].unique()
+    cards = columnar.load_frames(dates=[LAST_REGISTER_DAY])["cards"].filter(pl.col("person_id").is_not_null())
+    residents = persons.filter(_residents_on(persons, BEFORE))
     uninsured = residents.filter(~pl.col("person_id").is_in(insured.implode()))
     plans = []
 
@@ -128,58 +131,87 @@ def _input(row: dict):
                       reason=row["reason"], members=row["members"], follow_up=row["follow_up"])
 
 
+def _bulk_write(visits: list[tuple], rows: list[dict]) -> None:
+    """The visits, their members and field reviews, written the way imports write (linkage.writes)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from everydoor.campaign.models import FieldReview, Visit, VisitMember
+    from everydoor.campaign.visits import CORRECTIONS
+    from everydoor.linkage.writes import bulk_insert
+
+    if not visits:
+        return
+    # Django keeps a UUID as 32 hex digits on SQLite, as a uuid on PostgreSQL
+    as_text = (lambda u: u.hex) if connection.vendor == "sqlite" else str
+    frame = pl.DataFrame(
+        [(as_text(u), h, o, at, out, r, f, c) for u, h, o, at, out, r, f, c in visits],
+        schema={"uuid": pl.Utf8, "household_id": pl.Int64, "officer_id": pl.Int64,
+                "visited_at": pl.Datetime("us", "UTC"), "outcome": pl.Utf8, "reason": pl.Utf8, "follow_up": pl.Date,
+                "content_hash": pl.Utf8}, orient="row")
+    frame = frame.with_columns(card_number=pl.lit(""), note=pl.lit(""), phone=pl.lit(""), source=pl.lit("demo"),
+                               created_at=pl.lit(timezone.now()).dt.convert_time_zone("UTC"))
+    bulk_insert(Visit._meta.db_table, frame)
+    ids = dict(Visit.objects.filter(source="demo").values_list("uuid", "id"))
+    by_uuid = {str(u): i for u, i in ids.items()}
+    members = pl.DataFrame([(by_uuid[r["uuid"]], p, r["outcome"]) for r in rows for p in r["members"]],
+                           schema={"visit_id": pl.Int64, "person_id": pl.Int64, "kind": pl.Utf8}, orient="row")
+    bulk_insert(VisitMember._meta.db_table, members.select(
+        "visit_id", "person_id", confirmed_card_id=pl.lit(None, pl.Int64),
+        confirmed_at=pl.lit(None, pl.Datetime("us", "UTC"))))
+    bulk_insert(FieldReview._meta.db_table, members.filter(pl.col("kind").is_in(list(CORRECTIONS))).select(
+        "visit_id", "person_id", "kind", status=pl.lit(FieldReview.Status.PENDING.value),
+        reviewer_id=pl.lit(None, pl.Int64), decided_at=pl.lit(None, pl.Datetime("us", "UTC")), note=pl.lit("")))
+
+
 def demo_visits(*, seed: int = 2025, step=print) -> dict:
     """Simulate the month; returns counts (visits, through the service, retries, outcomes, confirmed)."""
     from django.contrib.auth import get_user_model
 
     from everydoor.campaign.confirmations import visits_confirm
-    from everydoor.campaign.models import FieldReview, Visit, VisitMember
-    from everydoor.campaign.visits import CORRECTIONS, _clean, content_hash, visit_record
+    from everydoor.campaign.models import FieldReview, Visit
+    from everydoor.campaign.visits import _clean, content_hash, latest_visit_time, visit_record
     from everydoor.core.errors import EverydoorError
+    from everydoor.pipeline import loaders
     from everydoor.registry.models import Household
 
+    if Visit.objects.filter(source="demo").exists():
+        step("the demo's visits are already there")
+        return {"visits": Visit.objects.filter(source="demo").count()}
     rng = np.random.default_rng(seed + 15)
+    started = time.perf_counter()
     plan = _plan(rng)
+    step(f"visits planned from the registers in {time.perf_counter() - started:.1f} s")
     if plan.is_empty():
         step("no officer is assigned to a village: no visits simulated")
         return {"visits": 0}
     codes = dict(Household.objects.filter(id__in=plan["household_id"].unique().to_list()).values_list("id", "code"))
     plan = plan.with_columns(code=pl.col("household_id").replace_strict(codes, return_dtype=pl.Utf8))
-    officers = {u.pk: u for u in get_user_model().objects.filter(pk__in=plan["officer_id"].unique().to_list())}
     rows = plan.to_dicts()
     served = set(rng.choice(len(rows), min(THROUGH_SERVICE, len(rows)), replace=False).tolist())
     counts = {"through_service": 0, "retried": 0, "refused_by_service": 0}
-    with transaction.atomic():
-        bulk, members, reviews = [], [], []
-        for i, row in enumerate(rows):
-            data, officer = _input(row), officers[row["officer_id"]]
-            if i in served:
-                try:
-                    visit_record(data=data, officer=officer, source="demo")
-                    counts["through_service"] += 1
-                    if rng.random() < RETRY_SHARE:  # the phone did not hear the answer and posts again
-                        _, created = visit_record(data=data, officer=officer, source="demo")
-                        counts["retried"] += 1
-                        assert not created
-                except EverydoorError:
-                    counts["refused_by_service"] += 1
-                continue
-            clean = _clean(data)
-            bulk.append(Visit(uuid=clean["uuid"], household_id=row["household_id"], officer_id=row["officer_id"],
-                              visited_at=clean["visited_at"], outcome=clean["outcome"], reason=clean["reason"],
-                              follow_up=clean["follow_up"], content_hash=content_hash(clean, officer.pk),
-                              source="demo"))
-        Visit.objects.bulk_create(bulk, batch_size=2000)
-        by_uuid = {str(v.uuid): v.pk for v in bulk}
-        for row in rows:
-            visit_id = by_uuid.get(row["uuid"])
-            if visit_id is None:
-                continue
-            members += [VisitMember(visit_id=visit_id, person_id=p) for p in row["members"]]
-            if row["outcome"] in CORRECTIONS:
-                reviews += [FieldReview(visit_id=visit_id, person_id=p, kind=row["outcome"]) for p in row["members"]]
-        VisitMember.objects.bulk_create(members, batch_size=5000)
-        FieldReview.objects.bulk_create(reviews, batch_size=5000)
+    officers = {u.pk: u for u in get_user_model().objects.filter(pk__in=plan["officer_id"].unique().to_list())}
+    latest = latest_visit_time()
+    bulk = []
+    for i, row in enumerate(rows):
+        if i not in served:
+            clean = _clean(_input(row), latest=latest)
+            bulk.append((clean["uuid"], row["household_id"], row["officer_id"], clean["visited_at"], clean["outcome"],
+                         clean["reason"], clean["follow_up"], content_hash(clean, row["officer_id"])))
+    with loaders.bulk_writes(), transaction.atomic():
+        for i in sorted(served):
+            data, officer = _input(rows[i]), officers[rows[i]["officer_id"]]
+            try:
+                visit_record(data=data, officer=officer, source="demo")
+                counts["through_service"] += 1
+                if rng.random() < RETRY_SHARE:  # the phone did not hear the answer and posts again
+                    _, created = visit_record(data=data, officer=officer, source="demo")
+                    counts["retried"] += 1
+                    assert not created
+            except EverydoorError:
+                counts["refused_by_service"] += 1
+        _bulk_write(bulk, [r for i, r in enumerate(rows) if i not in served])
+    step(f"visits written in {time.perf_counter() - started:.1f} s")
     confirmed = visits_confirm()
     outcomes = dict(plan.group_by("outcome").len().iter_rows())
     return {"visits": Visit.objects.filter(source="demo").count(), **counts, "outcomes": outcomes,
