@@ -11,6 +11,7 @@ their cards, certificates, statuses, visits); the rules then run in Python per h
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -163,6 +164,13 @@ def _reads(village_ids: list[int], on: dt.date) -> dict:
             "certificates": certificates, "statuses": statuses, "visits": visits}
 
 
+@functools.lru_cache(maxsize=4096)
+def _premium(on: dt.date, members: tuple[Member, ...], province: str, already_paying: int):
+    """household_premium is pure: households of the same make-up (most are) share one computation."""
+    return household_premium(on, list(members), months=PREMIUM_MONTHS, province=province,
+                             already_paying=already_paying)
+
+
 def _household(h: dict, members: list[dict], data: dict, cards: dict, unlinked: dict, province: str,
                on: dt.date, lang: str) -> dict | None:
     visits = data["visits"].get(h["id"], [])
@@ -196,8 +204,7 @@ def _household(h: dict, members: list[dict], data: dict, cards: dict, unlinked: 
         return None
     premium = None
     if payers:
-        result = household_premium(on, [m for _, m in payers], months=PREMIUM_MONTHS, province=province,
-                                   already_paying=already_paying)
+        result = _premium(on, tuple(m for _, m in payers), province, already_paying)
         premium = {"months": result.months, "total_gross": result.total_gross, "total_support": result.total_support,
                    "total_net": result.total_net, "already_paying": already_paying, "sources": list(result.sources),
                    "members": [{"person_id": pid, "group": m.group, "position": m.position, "net": m.net}
@@ -223,11 +230,10 @@ def worklist(*, scope: Scope, as_of: dt.date, lang: str = "vi") -> dict:
     village_ids = [v.id for v in scope.villages]
     data = _reads(village_ids, as_of)
     cards, unlinked = defaultdict(list), defaultdict(list)
-    person_ids = [p["id"] for p in data["people"]]
-    for card in card_reads.linked_cards(person_ids):
+    for card in card_reads.linked_cards(village_ids=village_ids):
         cards[card["person_id"]].append(card)
     by_personal_id = {p["personal_id"]: p["id"] for p in data["people"] if p["personal_id"]}
-    for card in card_reads.unlinked_cards(person_ids, list(by_personal_id)):
+    for card in card_reads.unlinked_cards(village_ids=village_ids):
         person_id = card.get("person_id") or by_personal_id.get(card["personal_id"])
         if person_id is not None:
             unlinked[person_id].append(card)

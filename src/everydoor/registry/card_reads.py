@@ -6,13 +6,15 @@ a later split of it (identity + periods) changes this module only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import connection
 
 from everydoor.linkage.models import Link, ReviewItem
 from everydoor.pipeline.cards import record_key_range
 from everydoor.registry.models import Card
 
-CHUNK = 5000  # ids per query: well under SQLite's variable limit
 CARD_FIELDS = ("id", "card_number", "si_code", "personal_id", "group_code", "payer_group", "valid_from",
                "valid_to", "commune_id", "commune__province_code")
 
@@ -22,35 +24,64 @@ def _row(values: dict) -> dict:
     return values
 
 
-def _chunks(values: Sequence) -> Iterator[Sequence]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start:start + CHUNK]
+def _day(value) -> dt.date | None:
+    """SQLite returns dates as ISO text, PostgreSQL as dates."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+# Plain SQL: a village's few thousand card periods are read without the ORM's per-value conversions (a
+# third of the work list's time on the biggest village). The residents come through their households.
+_VILLAGE_RESIDENTS = ("SELECT p.id FROM registry_person p JOIN registry_household h ON h.id = p.household_id "
+                      "WHERE h.village_id IN ({villages})")
+_CARD_COLUMNS = ("c.id, c.card_number, c.group_code, c.valid_from, c.valid_to, c.commune_id, a.province_code")
+
+
+def _rows(sql: str, params: list) -> list[dict]:
+    names = ("person_id", "personal_id", "id", "card_number", "group_code", "valid_from", "valid_to", "commune_id",
+             "province_code")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    out = []
+    for row in rows:
+        values = dict(zip(names, row, strict=True))
+        values["valid_from"], values["valid_to"] = _day(values["valid_from"]), _day(values["valid_to"])
+        out.append(values)
+    return out
+
+
+def linked_cards(*, village_ids: Sequence[int]) -> list[dict]:
+    """Every period of the cards linked to residents of these villages' households (present in the card
+    register), with person_id."""
+    villages = ", ".join(["%s"] * len(village_ids))
+    return _rows(f"SELECT l.person_id, NULL, {_CARD_COLUMNS} FROM linkage_link l "
+                 f"JOIN registry_card c ON c.id = l.card_id LEFT JOIN geo_adminunit a ON a.id = c.commune_id "
+                 f"WHERE l.person_id IN ({_VILLAGE_RESIDENTS.format(villages=villages)}) AND c.present = %s",
+                 [*village_ids, True])
+
+
+def unlinked_cards(*, village_ids: Sequence[int]) -> list[dict]:
+    """Cards no link holds that carry the personal ID of a resident of these villages (person_id None: the
+    caller matches the personal ID), or that a pending review pairs with one of them: the resident may well
+    be insured, the register does not know it yet."""
+    villages = ", ".join(["%s"] * len(village_ids))
+    residents = _VILLAGE_RESIDENTS.format(villages=villages)
+    by_id = _rows(f"SELECT NULL, c.personal_id, {_CARD_COLUMNS} FROM registry_card c "
+                  f"LEFT JOIN geo_adminunit a ON a.id = c.commune_id "
+                  f"WHERE c.personal_id IN ({residents.replace('SELECT p.id', 'SELECT p.personal_id')}) "
+                  f"AND c.present = %s AND NOT EXISTS (SELECT 1 FROM linkage_link l WHERE l.card_id = c.id)",
+                  [*village_ids, True])
+    reviewed = _rows(f"SELECT r.person_id, NULL, {_CARD_COLUMNS} FROM linkage_reviewitem r "
+                     f"JOIN registry_card c ON c.id = r.card_id LEFT JOIN geo_adminunit a ON a.id = c.commune_id "
+                     f"WHERE r.person_id IN ({residents}) AND r.decision = %s AND c.present = %s",
+                     [*village_ids, ReviewItem.Decision.PENDING.value, True])
+    return by_id + reviewed
 
 
 def _linked_rows(queryset) -> list[dict]:
     names = ("person_id", *CARD_FIELDS[:-1], "province_code")
     return [dict(zip(names, row, strict=True))
             for row in queryset.values_list("person_id", *(f"card__{f}" for f in CARD_FIELDS))]
-
-
-def linked_cards(person_ids: Sequence[int]) -> list[dict]:
-    """Every period of the cards linked to these residents (present in the register), with person_id."""
-    return [row for ids in _chunks(person_ids)
-            for row in _linked_rows(Link.objects.filter(person_id__in=ids, card__present=True))]
-
-
-def unlinked_cards(person_ids: Sequence[int], personal_ids: Sequence[str]) -> list[dict]:
-    """Cards no link holds that carry one of these personal IDs, or that a pending review pairs with one of
-    these residents: the resident may well be insured, the register does not know it yet. The first have
-    no person_id (the caller matches the personal ID)."""
-    rows = []
-    for ids in _chunks(personal_ids):
-        rows += [_row(dict(r)) for r in Card.objects.filter(personal_id__in=ids, present=True, link__isnull=True)
-                 .values("personal_id", *CARD_FIELDS)]
-    for ids in _chunks(person_ids):
-        rows += _linked_rows(ReviewItem.objects.filter(person_id__in=ids, decision=ReviewItem.Decision.PENDING,
-                                                       card__present=True))
-    return rows
 
 
 def card_by_number(card_number: str) -> dict | None:
