@@ -7,21 +7,11 @@ from django.db import transaction
 
 from everydoor.accounts.services import audit_record
 from everydoor.campaign.models import AgencyUnit
+from everydoor.campaign.tables import table_read
 from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.geo.models import AdminUnit
 
 REQUIRED = ("unit_code", "unit_name", "commune_code")
-
-
-def _read(path: Path) -> pl.DataFrame:
-    if not path.exists():
-        raise EverydoorError(ErrorCode.UNREADABLE_FILE, f"{path}: no such file")
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return pl.read_excel(path, infer_schema_length=0)
-        return pl.read_csv(path, infer_schema_length=0, encoding="utf8-lossy")
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise EverydoorError(ErrorCode.UNREADABLE_FILE, f"{path}: cannot read ({exc})") from exc
 
 
 def agency_units_import(path, *, actor: str = "system", user=None) -> dict:
@@ -30,13 +20,8 @@ def agency_units_import(path, *, actor: str = "system", user=None) -> dict:
     Each listed unit's communes are replaced by the file's; all rows or none.
     """
     path = Path(path)
-    table = _read(path)
-    table = table.rename({c: c.strip().lower().lstrip("\ufeff") for c in table.columns})
-    missing = [c for c in REQUIRED if c not in table.columns]
-    if missing:
-        raise EverydoorError(ErrorCode.MISSING_COLUMNS, f"{path.name}: missing column(s) {', '.join(missing)}")
-    table = table.select(pl.col(c).cast(pl.Utf8).str.strip_chars() for c in REQUIRED)
-    codes = table["commune_code"].drop_nulls().unique().to_list()
+    table = table_read(path, REQUIRED).select(REQUIRED)
+    codes = [c for c in table["commune_code"].unique().to_list() if c]
     communes = {u.code: u for u in AdminUnit.objects.filter(level="commune", code__in=codes).select_related("parent")}
     unknown = sorted(set(codes) - set(communes))
     empty = table.filter(pl.any_horizontal(pl.col(c).is_null() | (pl.col(c) == "") for c in REQUIRED)).height

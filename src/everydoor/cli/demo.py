@@ -25,9 +25,11 @@ def demo(ctx: typer.Context,
 @command
 def _build_and_serve(*, scale: float, seed: int, out: Path, serve: bool, port: int) -> None:
     from everydoor.demo.build import DEMO_PASSWORD, demo_build
+    from everydoor.demo.field import demo_logins
 
     result = demo_build(out_dir=out, scale=scale, seed=seed, step=lambda m: err_console.print(m, highlight=False))
     err_console.print(f"demo built in {result['total_s']} s: {result['timings_s']}")
+    err_console.print(demo_logins(DEMO_PASSWORD), highlight=False)
     if serve:
         err_console.print(f"open http://127.0.0.1:{port}/ and log in as [bold]demo[/bold] / "
                           f"[bold]{DEMO_PASSWORD}[/bold] (province), muongbo / {DEMO_PASSWORD} (one commune)")

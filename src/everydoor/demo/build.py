@@ -29,6 +29,8 @@ def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Ste
     from everydoor.accounts.services import user_upsert
     from everydoor.campaign.services import agency_units_import
     from everydoor.coverage.services import coverage_compute, plans_import
+    from everydoor.demo.field import BASELINE as FIELD_BASELINE
+    from everydoor.demo.field import field_setup
     from everydoor.demo.generate import generate
     from everydoor.demo.visits import demo_visits
     from everydoor.geo.models import AdminUnit
@@ -62,5 +64,7 @@ def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Ste
     muong_bo = AdminUnit.objects.get(level=AdminUnit.Level.COMMUNE, province_code="15", key="muongbo")
     user_upsert(username="muongbo", password=DEMO_PASSWORD, role=Role.COMMUNE_CHAIR, area=muong_bo)
     user_upsert(username="clinic", password=DEMO_PASSWORD, role=Role.CLINIC, area=province)
+    stage("coverage baseline", lambda: coverage_compute(as_of=FIELD_BASELINE))
+    stage("field", lambda: field_setup(out_dir=out_dir, password=DEMO_PASSWORD, seed=seed, step=step))
     stage("visits", lambda: demo_visits(seed=seed, step=step))  # needs the officers' villages (field stage)
     return {"timings_s": timings, "total_s": round(sum(timings.values()), 1), "links": links}

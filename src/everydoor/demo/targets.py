@@ -12,6 +12,8 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
+from everydoor.campaign.allocation import allocate
+
 AS_OF = dt.date(2025, 10, 31)
 YEAR_BEFORE = dt.date(2024, 10, 31)
 HISTORY_START = dt.date(2023, 11, 1)
@@ -49,19 +51,6 @@ DOUBLE_CARD_SHARE = 0.002  # of valid cards: a resident's second valid card
 
 def scaled(value: int, scale: float) -> int:
     return int(round(value * scale))
-
-
-def allocate(total: int, weights: np.ndarray) -> np.ndarray:
-    """Integers proportional to weights that add up exactly to total (largest remainder)."""
-    weights = np.asarray(weights, dtype=float)
-    if total <= 0 or len(weights) == 0:
-        return np.zeros(len(weights), dtype=np.int64)
-    quota = weights / weights.sum() * total
-    base = np.floor(quota).astype(np.int64)
-    rest = total - int(base.sum())
-    order = np.argsort(-(quota - base), kind="stable")
-    base[order[:rest]] += 1
-    return base
 
 
 def _split(total: int, in_group: np.ndarray, group_total: int, weights: np.ndarray) -> np.ndarray:

@@ -1,0 +1,127 @@
+"""Budgets: allocation of the province's target over its whole tree <= 2 s; progress of the province
+(every node from province to officer) p95 <= 150 ms over repeated reads.
+
+Runs on the database DATABASE_URL points at (default var/everydoor.sqlite3), which must hold the full
+demo (`everydoor demo`: officers and the campaign). When it holds fewer than --visits visits, that
+many synthetic visits (with members, refusals and follow-ups) are added inside a transaction that is
+rolled back at the end, so progress is measured with field work in it and the database is left as it was.
+
+    .venv/bin/python bench/targets.py [--allocations 3] [--reads 30] [--visits 60000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_demo .venv/bin/python bench/targets.py
+"""
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import time
+import uuid
+
+BUDGET_ALLOCATE_S = 2.0
+BUDGET_PROGRESS_P95_MS = 150.0
+
+
+def _setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "everydoor.config.settings")
+    import django
+
+    django.setup()
+
+
+def _synthetic_visits(count: int, *, seed: int = 7) -> int:
+    """Visits by each village's officers to its households over October 2025, in bulk."""
+    import numpy as np
+    from django.db import connection
+    from django.utils import timezone
+
+    from everydoor.campaign.models import OfficerAssignment, Visit, VisitMember
+
+    rng = np.random.default_rng(seed)
+    officers = {}
+    for village, officer in OfficerAssignment.objects.filter(valid_to__isnull=True).values_list("village_id", "officer_id"):
+        officers.setdefault(village, []).append(officer)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, village_id FROM registry_household WHERE village_id IS NOT NULL")
+        households = [(h, v) for h, v in cursor.fetchall() if v in officers]
+    picks = rng.choice(len(households), size=count, replace=True)
+    outcomes = np.array(["enrolled", "promised", "refused", "not_at_home", "moved_away", "insured_elsewhere"])
+    drawn = rng.choice(outcomes, size=count, p=[0.25, 0.2, 0.2, 0.25, 0.05, 0.05])
+    reasons = rng.choice(np.array(["cost", "no_benefit", "distrust", "other"]), size=count, p=[0.6, 0.2, 0.1, 0.1])
+    start = timezone.make_aware(dt.datetime(2025, 10, 1, 8))
+    visits = []
+    for i, pick in enumerate(picks):
+        household, village = households[pick]
+        outcome = str(drawn[i])
+        follow = outcome in ("promised", "not_at_home", "refused")
+        visits.append(Visit(uuid=uuid.UUID(int=int(rng.integers(1, 2**62)) * 2**64 + i), household_id=household,
+                            officer_id=officers[village][i % len(officers[village])],
+                            visited_at=start + dt.timedelta(minutes=int(rng.integers(0, 33 * 24 * 60))),
+                            outcome=outcome, reason=str(reasons[i]) if outcome == "refused" else "",
+                            follow_up=dt.date(2025, 10, 20) + dt.timedelta(days=int(rng.integers(0, 30))) if follow else None,
+                            content_hash="0" * 64, source="bench"))
+    Visit.objects.bulk_create(visits, batch_size=2000)
+    chosen = [v for v in visits if v.outcome in ("enrolled", "promised")]
+    members = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT household_id, MIN(id) FROM registry_person GROUP BY household_id")
+        members = dict(cursor.fetchall())
+    saved = dict(Visit.objects.filter(source="bench").values_list("uuid", "id"))
+    VisitMember.objects.bulk_create([VisitMember(visit_id=saved[v.uuid], person_id=members[v.household_id])
+                                     for v in chosen if v.household_id in members], batch_size=5000)
+    return len(visits)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--allocations", type=int, default=3)
+    parser.add_argument("--reads", type=int, default=30)
+    parser.add_argument("--visits", type=int, default=60_000)
+    args = parser.parse_args()
+    _setup()
+    from django.db import connection, transaction
+
+    from everydoor.campaign.models import Campaign, Visit
+    from everydoor.campaign.progress import progress_report
+    from everydoor.campaign.targets import targets_allocate
+
+    campaign = Campaign.objects.select_related("area").order_by("-due", "-pk").first()
+    if campaign is None:
+        print("no campaign in this database: build the demo first (everydoor demo --no-serve)", file=sys.stderr)
+        return 1
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; campaign {campaign.area.name} "
+          f"by {campaign.due} (baseline {campaign.baseline_date}); the machine is shared: figures are noisy")
+    with transaction.atomic():
+        added = 0
+        if Visit.objects.count() < args.visits:
+            started = time.perf_counter()
+            added = _synthetic_visits(args.visits - Visit.objects.count())
+            print(f"added {added:,} synthetic visits for this run in {time.perf_counter() - started:.1f} s "
+                  "(rolled back at the end)")
+        seconds = []
+        for _ in range(args.allocations):
+            started = time.perf_counter()
+            result = targets_allocate(area=campaign.area, goal_rate=campaign.goal_rate, due=campaign.due,
+                                      as_of=campaign.baseline_date, actor="bench")
+            seconds.append(time.perf_counter() - started)
+        print(f"allocation of {result['target']:,} cards over {result['targets']:,} targets: "
+              f"median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s "
+              f"(budget {BUDGET_ALLOCATE_S} s)")
+        as_of = dt.date(2025, 11, 3)
+        times = []
+        for _ in range(args.reads):
+            started = time.perf_counter()
+            report = progress_report(area=campaign.area, as_of=as_of)
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+        top = report["progress"]
+        print(f"progress of the province ({top['visits']:,} visits, {top['households_reached']:,} households): "
+              f"p50 {statistics.median(times):.0f} ms, p95 {p95:.0f} ms over {len(times)} reads "
+              f"(budget p95 {BUDGET_PROGRESS_P95_MS:.0f} ms)")
+        transaction.set_rollback(True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
