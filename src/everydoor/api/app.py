@@ -3,12 +3,14 @@
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from everydoor.api.campaign import router as campaign_router
 from everydoor.api.eligibility import router as eligibility_router
 from everydoor.api.fieldwork import router as fieldwork_router
 
 api = NinjaAPI(title="everydoor", version="1", urls_namespace="api")
 api.add_router("/", eligibility_router)
 api.add_router("/", fieldwork_router)
+api.add_router("/", campaign_router)
 
 
 @api.exception_handler(ValidationError)
