@@ -2,7 +2,17 @@
 
 import typer
 
-from everydoor.cli import admin, campaign, coverage, demo, fieldwork, imports, linkage, registry, rules
+from everydoor.cli import (
+    admin,
+    campaign,
+    coverage,
+    demo,
+    fieldwork,
+    imports,
+    linkage,
+    registry,
+    rules,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="everydoor: registers, coverage and field work.")
 app.add_typer(imports.app, name="import", help="Import administrative units and registers.")
