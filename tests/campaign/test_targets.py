@@ -153,3 +153,14 @@ def test_an_area_above_its_goal_needs_nothing(world):
     facts_write(world, dt.date(2025, 10, 31), full)
     result = allocate(world, as_of=dt.date(2025, 10, 31))
     assert result["target"] == 0 and not Target.objects.exclude(value=0).exists()
+
+
+def test_a_commune_campaign_is_its_own_tree(world, officers):
+    bo = world["communes"][0]
+    result = targets_allocate(area=bo, goal_rate="0.95", due=DUE, as_of=BASELINE, actor="test")
+    # Mường Bo: 650 residents, 555 + 3 cards -> ceil(617.5) - 558 = 60
+    assert (result["residents"], result["cards"], result["target"]) == (650, 558, 60)
+    assert result["by_level"] == {"province": 0, "agency_unit": 0, "commune": 1, "village": 2, "officer": 3}
+    assert_adds_up(Campaign.objects.get(area=bo))
+    with pytest.raises(EverydoorError, match="for a province or a commune, not a village"):
+        targets_allocate(area=world["villages"][bo.pk][0], goal_rate="0.95", due=DUE, as_of=BASELINE, actor="t")
