@@ -48,19 +48,16 @@ def _visit_buckets(commune_ids: list[int], *, on: dt.date) -> dict[tuple, dict[s
     day = connection.ops.adapt_datefield_value(on)
     communes = _in(commune_ids)
     refusals = ", ".join(
-        f"SUM(CASE WHEN v.outcome = 'refused' AND {cond} THEN 1 ELSE 0 END)" for cond in (
-            "v.reason = 'cost'", "v.reason = 'no_benefit'", "v.reason = 'distrust'",
-            "v.reason NOT IN ('cost', 'no_benefit', 'distrust')"))
-    per_visit = (f"SELECT h.commune_id, h.village_id, v.officer_id, COUNT(*), {refusals} "
-                 "FROM campaign_visit v CROSS JOIN registry_household h "
-                 f"WHERE h.id = v.household_id AND v.visited_at < %s AND h.commune_id + 0 IN ({communes}) "
-                 "GROUP BY 1, 2, 3")
-    # Driven from the visits (CROSS JOIN keeps SQLite from walking every household of the province by its
-    # commune index; "+ 0" keeps the commune filter off that index). A household's state is its latest
-    # visit's; its members' furthest step over all its visits.
-    per_household = f"""
+        f"SUM(CASE WHEN r.outcome = 'refused' AND {cond} THEN 1 ELSE 0 END)" for cond in (
+            "r.reason = 'cost'", "r.reason = 'no_benefit'", "r.reason = 'distrust'",
+            "r.reason NOT IN ('cost', 'no_benefit', 'distrust')"))
+    # One pass over the visits, driven from them (CROSS JOIN keeps SQLite from walking every household of
+    # the province by its commune index; "+ 0" keeps the commune filter off that index). Visits and
+    # refusals count every row for its own officer; a household counts once, on its latest visit (rn = 1),
+    # for that visit's officer, with its follow-up and its members' furthest step over all its visits.
+    sql = f"""
 WITH ranked AS (
-  SELECT v.id, v.household_id, v.officer_id, v.outcome, v.follow_up, h.commune_id, h.village_id,
+  SELECT v.id, v.household_id, v.officer_id, v.outcome, v.reason, v.follow_up, h.commune_id, h.village_id,
          ROW_NUMBER() OVER (PARTITION BY v.household_id ORDER BY v.visited_at DESC, v.id DESC) AS rn
   FROM campaign_visit v CROSS JOIN registry_household h
   WHERE h.id = v.household_id AND v.visited_at < %s AND h.commune_id + 0 IN ({communes})
@@ -74,25 +71,21 @@ WITH ranked AS (
   SELECT household_id, SUM(promised) AS promised, SUM(enrolled) AS enrolled, SUM(confirmed) AS confirmed
   FROM members GROUP BY household_id
 )
-SELECT r.commune_id, r.village_id, r.officer_id, COUNT(*), SUM(COALESCE(s.promised, 0)),
+SELECT r.commune_id, r.village_id, r.officer_id, COUNT(*), {refusals},
+       SUM(CASE WHEN r.rn = 1 THEN 1 ELSE 0 END), SUM(COALESCE(s.promised, 0)),
        SUM(COALESCE(s.enrolled, 0)), SUM(COALESCE(s.confirmed, 0)),
-       SUM(CASE WHEN r.follow_up = %s THEN 1 ELSE 0 END), SUM(CASE WHEN r.follow_up < %s THEN 1 ELSE 0 END)
-FROM ranked r LEFT JOIN steps s ON s.household_id = r.household_id
-WHERE r.rn = 1 GROUP BY 1, 2, 3"""
-    buckets: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_COUNTS, 0))
+       SUM(CASE WHEN r.rn = 1 AND r.follow_up = %s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN r.rn = 1 AND r.follow_up < %s THEN 1 ELSE 0 END)
+FROM ranked r LEFT JOIN steps s ON s.household_id = r.household_id AND r.rn = 1
+GROUP BY 1, 2, 3"""
+    names = ("visits", *(f"refused_{r}" for r in REASONS), "households_reached", "promised", "enrolled",
+             "confirmed", "follow_ups_due", "follow_ups_overdue")
+    buckets: dict[tuple, dict[str, int]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(per_visit, [end])
-        for commune, village, officer, visits, *refused in cursor.fetchall():
-            bucket = buckets[(commune, village, officer)]
-            bucket["visits"] = visits
-            for reason, count in zip(REASONS, refused, strict=True):
-                bucket[f"refused_{reason}"] = int(count or 0)
-        cursor.execute(per_household, [end, day, day])
+        cursor.execute(sql, [end, day, day])
         for commune, village, officer, *counts in cursor.fetchall():
-            bucket = buckets[(commune, village, officer)]
-            for name, count in zip(("households_reached", "promised", "enrolled", "confirmed", "follow_ups_due",
-                                    "follow_ups_overdue"), counts, strict=True):
-                bucket[name] = int(count or 0)
+            buckets[(commune, village, officer)] = {
+                **dict.fromkeys(_COUNTS, 0), **{n: int(c or 0) for n, c in zip(names, counts, strict=True)}}
     return buckets
 
 
