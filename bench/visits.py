@@ -8,7 +8,8 @@ single writer sets the limit (its figure is printed).
 
 For each database: a fresh one (PostgreSQL: <db>_bench_visits, dropped after; SQLite: a temporary
 var/), migrated, seeded with one commune, one village and 40 households of 4 residents per client, and
-one officer per client (bearer tokens). `everydoor serve` (whatever main serves with) runs it on a free
+one officer per client (bearer tokens). everydoor.web.server.serve (what `everydoor serve` runs on main:
+Django's threaded development server today, run then without persistent connections) serves it on a free
 port. Each client posts its visits one after another (new UUID each, 1-3 members), re-posting a share of
 them (the phone did not hear the answer: same UUID, same content, expected 200). Afterwards the database
 is counted: every UUID sent must be there exactly once (lost = sent - stored; duplicated = rows - UUIDs).
@@ -17,9 +18,11 @@ is counted: every UUID sent must be there exactly once (lost = sent - stored; du
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -87,6 +90,29 @@ def seed(clients: int) -> dict:
     return {"clients": out}
 
 
+def _production_server() -> bool:
+    """Whether `everydoor serve` runs a pool of workers (it takes --workers) rather than runserver."""
+    result = subprocess.run([EVERYDOOR, "serve", "--help"], capture_output=True, text=True, check=False)
+    return "--workers" in result.stdout
+
+
+PRODUCTION_SERVER = _production_server()
+SERVER = "`everydoor serve` (its worker pool)" if PRODUCTION_SERVER else "Django runserver (threaded), no kept connections"
+
+
+def serve(port: int) -> None:
+    """(In a child process.) What `everydoor serve` runs (everydoor.web.server.serve), without persistent
+    database connections: Django's development server starts a thread per request, and a connection kept
+    by each finished thread would exhaust PostgreSQL's max_connections within seconds."""
+    _django()
+    from django.conf import settings
+
+    from everydoor.web.server import serve as run_server
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    run_server(host="127.0.0.1", port=port)
+
+
 def count(uuids_file: str) -> dict:
     """(In a child process.) Rows stored, distinct UUIDs among them, and the UUIDs sent that are missing."""
     _django()
@@ -133,13 +159,13 @@ def _post(url: str, token: str, body: bytes) -> tuple[int, float]:
     started = time.perf_counter()
     for attempt in range(5):  # a network failure (connection refused under load) is retried, as a phone does
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:
+            with urllib.request.urlopen(request, timeout=30) as response:
                 response.read()
                 return response.status, (time.perf_counter() - started) * 1000
         except urllib.error.HTTPError as exc:
             exc.read()
             return exc.code, (time.perf_counter() - started) * 1000
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException):
             time.sleep(0.05 * (attempt + 1))
     return 0, (time.perf_counter() - started) * 1000
 
@@ -149,8 +175,10 @@ def run(label: str, env: dict, args) -> None:
     world = _child(env, "_seed", str(args.clients))
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([EVERYDOOR, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
+    command = [EVERYDOOR, "serve", "--port", str(port)] if PRODUCTION_SERVER else [sys.executable, __file__, "_serve",
+                                                                                  str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              start_new_session=True)
     try:
         _wait(url, server)
         latencies, statuses, sent, lock = [], {}, [], threading.Lock()
@@ -191,7 +219,7 @@ def run(label: str, env: dict, args) -> None:
             t.join()
         elapsed = time.perf_counter() - began
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
         handle.write("\n".join(sent))
@@ -205,7 +233,7 @@ def run(label: str, env: dict, args) -> None:
     retries = {s: n for (retry, s), n in statuses.items() if retry}
     duplicated = counted["rows"] - counted["distinct"]
     verdict = ("ok" if rate >= BUDGET_PER_S else "UNDER") if label == "postgresql" else "single writer: no budget"
-    print(f"visits over HTTP ({label}, {args.clients} clients, `everydoor serve` = Django runserver, threaded): "
+    print(f"visits over HTTP ({label}, {args.clients} clients, {SERVER}): "
           f"{len(sent):,} visits + {posts - len(sent):,} retries in {elapsed:.1f} s = {rate:.0f} visits/s "
           f"({posts / elapsed:.0f} posts/s); p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms "
           f"(budget >= {BUDGET_PER_S:.0f}/s on PostgreSQL: {verdict})")
@@ -216,6 +244,9 @@ def run(label: str, env: dict, args) -> None:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_seed":
         print(json.dumps(seed(int(sys.argv[2]))))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "_serve":
+        serve(int(sys.argv[2]))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "_count":
         print(json.dumps(count(sys.argv[2])))
@@ -231,13 +262,21 @@ def main() -> None:
     args = parser.parse_args()
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "EVERYDOOR_VAR")}
     base |= {"EVERYDOOR_FAST_HASHER": "1", "PYTHONPATH": str(ROOT / "src")}
+    if not args.no_pg and not PRODUCTION_SERVER and args.clients > 20:
+        # runserver opens a connection per request thread: 50 at once, with the machine's other users, reach
+        # PostgreSQL's max_connections (seen here). Bounded only once `everydoor serve` has a worker pool.
+        print(f"PostgreSQL: {args.clients} clients capped at 20 (everydoor serve is runserver here)")
+        args.pg_clients = 20
+    else:
+        args.pg_clients = args.clients
     if not args.no_pg:
         from _postgres import fresh_pg_database
 
         name = f"{args.pg.rsplit('/', 1)[-1]}_bench_visits"
         url = fresh_pg_database(args.pg, name)
         with tempfile.TemporaryDirectory() as var:
-            run("postgresql", base | {"DATABASE_URL": url, "EVERYDOOR_VAR": var}, args)
+            run("postgresql", base | {"DATABASE_URL": url, "EVERYDOOR_VAR": var},
+                argparse.Namespace(**{**vars(args), "clients": args.pg_clients}))
         import psycopg
 
         with psycopg.connect(args.pg, autocommit=True) as con:
