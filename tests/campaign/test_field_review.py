@@ -107,6 +107,8 @@ def test_enrolments_are_confirmed_by_a_later_card(w):
     assert son.confirmed_card_id == card.pk and son.confirmed_at is not None
     assert VisitMember.objects.get(person=w.a_wife).confirmed_card_id is None
     assert visits_confirm() == {"pending": 1, "confirmed": 0}
+    result = CliRunner().invoke(app, ["visits", "confirm", "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == {"pending": 1, "confirmed": 0}
 
 
 def test_unmatched_card_numbers_are_listed(w):

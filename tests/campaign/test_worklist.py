@@ -134,6 +134,11 @@ def test_exports_are_written_and_audited(w, tmp_path):
     assert events.count() == 2 and events.first().detail["households"] == 5
     with pytest.raises(EverydoorError, match="--out"):
         worklist_export(scope=scope, as_of=AS_OF, fmt="pdf", actor="test")
+    with pytest.raises(EverydoorError, match="--format must be one of json, xlsx, pdf"):
+        worklist_export(scope=scope, as_of=AS_OF, fmt="docx", out=tmp_path / "x.docx", actor="test")
+    with pytest.raises(EverydoorError, match="--lang must be vi or en"):
+        worklist_export(scope=scope, as_of=AS_OF, lang="fr", actor="test")
+    assert AuditEvent.objects.filter(object_type="worklist").count() == 2  # refused exports leave no trace
 
 
 def test_cli(w, tmp_path):

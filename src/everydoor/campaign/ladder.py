@@ -49,8 +49,7 @@ def ladder(*, area: AdminUnit, as_of: dt.date) -> dict:
                   .exclude(status=FieldReview.Status.REJECTED).values_list("person_id"), {"person_id": pl.Int64})
     not_found = ", ".join(f"'{o}'" for o in NOT_FOUND_OUTCOMES)
     # On the register: residents as the register says (field corrections are what the ladder shows).
-    registered = resident_condition("p", as_of).replace(
-        f" AND NOT COALESCE(p.field_status_date <= DATE '{as_of.isoformat()}', FALSE)", "")
+    registered = resident_condition("p", as_of, field_corrections=False)
     sql = f"""
 WITH hh AS (
   SELECT household_id, MAX(1) AS visited, MAX(CASE WHEN outcome NOT IN ({not_found}) THEN 1 ELSE 0 END) AS found
