@@ -79,7 +79,8 @@ def visit_post(request, payload: VisitIn):
         return Status(409, {"code": exc.code, "field": exc.field, "message": exc.message, "visit": visit_out(exc.visit)})
     except EverydoorError as exc:
         return error(exc)
-    return Status(201 if created else 200, visit_out(visit))
+    # a new visit's members are the ones sent (validated); a retry's are read back
+    return Status(201 if created else 200, visit_out(visit, members=payload.members if created else None))
 
 
 @router.get("/worklist", auth=user_auth(), url_name="worklist", response={200: dict, 403: ErrorOut, 404: ErrorOut,
