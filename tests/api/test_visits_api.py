@@ -136,13 +136,19 @@ def test_worklist_of_the_signed_in_officer(client, w):
     document = response.json()
     assert [v["code"] for v in document["villages"]] == [w.village.code]
     assert document["uninsured"] == 7
+    first = document["villages"][0]["households"][0]
+    assert first["code"] == "HH-A" and {m["person_id"] for m in first["members"]} == {
+        w.a_head.pk, w.a_wife.pk, w.a_son.pk, w.a_child.pk}
+    assert first["premium"]["total_net"] > 0
     assert client.get("/api/v1/worklist", {"village": w.other_village.code, "as_of": "2025-11-03"}).status_code == 403
     assert AuditEvent.objects.filter(object_type="worklist", user=w.officer).count() == 1
 
 
 def test_openapi_documents_the_routes(client):
-    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    spec = client.get("/api/v1/openapi.json").json()
+    paths = spec["paths"]
     assert {"post"} <= set(paths["/api/v1/visits"]) and "get" in paths["/api/v1/worklist"]
+    assert {"WorklistOut", "MemberOut", "VisitIn", "VisitOut"} <= set(spec["components"]["schemas"])
 
 
 @pytest.mark.postgres

@@ -53,6 +53,94 @@ class VisitOut(Schema):
     created_at: dt.datetime
 
 
+class CardOut(Schema):
+    number: str
+    group: str
+    valid_from: dt.date
+    valid_to: dt.date
+    province_code: str | None
+
+
+class EntitlementOut(Schema):
+    key: str  # under_6, poor_household, ..., household (rules/law.toml)
+    group: str
+    state_paid: bool
+    support_share: float
+    until: dt.date | None
+    paperwork: str
+    source: str
+
+
+class MemberOut(Schema):
+    person_id: int  # what a visit's members name
+    name: str
+    personal_id: str | None
+    dob: str  # YYYY-MM-DD, or the year alone
+    sex: str
+    relation: str
+    standing: str  # insured, expiring, uninsured
+    reason: str | None  # never_enrolled, lapsed, expiring, other_province, not_linked
+    reason_date: dt.date | None
+    reason_text: str | None
+    card: CardOut | None
+    entitlement: EntitlementOut | None
+
+
+class PremiumMemberOut(Schema):
+    person_id: int
+    group: str
+    position: int | None
+    net: int
+
+
+class PremiumOut(Schema):
+    months: int
+    total_gross: int
+    total_support: int
+    total_net: int  # whole VND the household pays for those members
+    already_paying: int
+    sources: list[str]
+    members: list[PremiumMemberOut]
+
+
+class LastVisitOut(Schema):
+    at: dt.datetime
+    outcome: str
+    reason: str
+
+
+class HouseholdOut(Schema):
+    household_id: int
+    code: str  # what a visit's household names
+    phone: str | None
+    uninsured: int
+    expiring: int
+    visits: int
+    last_visit: LastVisitOut | None
+    follow_up: dt.date | None
+    follow_up_due: bool
+    members: list[MemberOut]
+    premium: PremiumOut | None
+
+
+class VillageOut(Schema):
+    code: str
+    name: str
+    uninsured: int
+    expiring: int
+    households: list[HouseholdOut]  # in visiting order
+
+
+class WorklistOut(Schema):
+    scope: str
+    as_of: dt.date
+    lang: str
+    households: int
+    uninsured: int
+    expiring: int
+    villages: list[VillageOut]
+
+
 class ErrorOut(Schema):
     code: str
     field: str | None = None
@@ -83,8 +171,8 @@ def visit_post(request, payload: VisitIn):
     return Status(201 if created else 200, visit_out(visit, members=payload.members if created else None))
 
 
-@router.get("/worklist", auth=user_auth(), url_name="worklist", response={200: dict, 403: ErrorOut, 404: ErrorOut,
-                                                                          422: ErrorOut})
+@router.get("/worklist", auth=user_auth(), url_name="worklist",
+            response={200: WorklistOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
 def worklist_get(request, village: str | None = None, as_of: str | None = None, lang: str = "vi"):
     """The signed-in officer's work list (all their villages on the date, or one by its code): households,
     members, reasons, entitlements and premium, in visiting order. The read is audited."""
