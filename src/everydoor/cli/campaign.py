@@ -170,6 +170,8 @@ def targets_show_cmd(area: str | None = typer.Option(None, "--area", help=_AREA)
 
 _PROGRESS_COLUMNS = ("target", "cards_gained", "visits", "households_reached", "promised", "enrolled", "confirmed",
                      "follow_ups_due", "follow_ups_overdue")
+_PROGRESS_HEADERS = ("target", "gained", "visits", "households", "promised", "enrolled", "confirmed", "due",
+                     "overdue")
 
 
 def progress_cmd(area: str | None = typer.Option(None, "--area", help=_AREA),
@@ -190,9 +192,10 @@ def progress_cmd(area: str | None = typer.Option(None, "--area", help=_AREA),
     err_console.print(f"{node['name']} on {result['as_of']} (cards as of {result['facts_date']}, baseline "
                       f"{result['campaign']['baseline_date']}); refusals: "
                       + ", ".join(f"{r} {node[f'refused_{r}']}" for r in ("cost", "no_benefit", "distrust", "other")))
-    table = Table("name", *(c.replace("_", " ") for c in _PROGRESS_COLUMNS))
+    table = Table("name", *_PROGRESS_HEADERS)
     for row in [node, *node.get("children", [])]:
-        name = f"{row['name']} ({row['village']})" if row.get("village") else row["name"]
+        # under an officer, a row per village; under a village, a row per officer
+        name = row["village"] if officer and row is not node else row["name"]
         table.add_row(name, *(f"{row[c]:,}" for c in _PROGRESS_COLUMNS))
     err_console.print(table)
 
