@@ -44,7 +44,7 @@ def row_uuid(row: dict) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, text)
 
 
-def _members(text: str | None, household_code: str, row: int) -> list[int]:
+def _members(text: str | None, household_code: str) -> list[int]:
     """Personal IDs or names, each matching exactly one resident of the household."""
     wanted = [part.strip() for part in (text or "").split(";") if part.strip()]
     if not wanted:
@@ -86,7 +86,7 @@ def visits_import(path: Path, *, actor: str, user=None) -> dict:
                 data = VisitInput(
                     uuid=str(row_uuid(row)), household=row["household"] or "", visited_at=_moment(row["visited_at"]),
                     outcome=(row["outcome"] or "").strip().lower(), reason=(row["reason"] or "").strip().lower(),
-                    members=_members(row["members"], row["household"] or "", number),
+                    members=_members(row["members"], row["household"] or ""),
                     card_number=row["card_number"] or "", note=row["note"] or "", phone=row["phone"] or "",
                     follow_up=row["follow_up"])
                 _, new = visit_record(data=data, officer=officer, source="import")

@@ -145,7 +145,6 @@ def _reads(village_ids: list[int], on: dt.date) -> dict:
                                         "dob_month", "dob_day", "sex", "ethnicity", "relation_to_head",
                                         "status_date", "field_status", "field_status_date")
               if _lives_here(p, on)]
-    household_ids = [h["id"] for h in households]
     certificates = defaultdict(list)
     for c in HouseholdCertificate.objects.filter(household__village_id__in=village_ids).values(
             "household_id", "kind", "valid_from", "valid_to"):
@@ -160,8 +159,8 @@ def _reads(village_ids: list[int], on: dt.date) -> dict:
               .values("household_id", "visited_at", "outcome", "reason", "follow_up").order_by("visited_at", "id")):
         if _day(v["visited_at"]) <= on:
             visits[v["household_id"]].append(v)
-    return {"households": households, "people": people, "household_ids": household_ids,
-            "certificates": certificates, "statuses": statuses, "visits": visits}
+    return {"households": households, "people": people, "certificates": certificates, "statuses": statuses,
+            "visits": visits}
 
 
 @functools.lru_cache(maxsize=4096)
