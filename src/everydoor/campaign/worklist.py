@@ -15,7 +15,7 @@ import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
 
 from everydoor.campaign.models import Visit
@@ -134,17 +134,28 @@ def _member(p: dict, cards: list[dict], unlinked: list[dict], province: str, on:
     return {"standing": "uninsured", "reason": "never_enrolled", "reason_date": None, "card": None}
 
 
+_RESIDENT_FIELDS = ("id", "household_id", "full_name", "personal_id", "dob", "dob_year", "dob_month", "dob_day", "sex",
+                    "ethnicity", "relation_to_head", "status_date", "field_status", "field_status_date")
+
+
+def _residents(village_ids: list[int], on: dt.date) -> list[dict]:
+    """Present residents of the villages' households not corrected by the field on the date. Plain SQL: the
+    ORM's conversion of each value cost a sixth of the biggest village's list."""
+    villages = ", ".join(["%s"] * len(village_ids))
+    sql = (f"SELECT {', '.join('p.' + f for f in _RESIDENT_FIELDS)} FROM registry_person p "
+           f"JOIN registry_household h ON h.id = p.household_id WHERE h.village_id IN ({villages}) "
+           f"AND p.status = %s AND p.present = %s AND (p.field_status IS NULL OR p.field_status_date > %s)")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*village_ids, Person.Status.RESIDENT.value, True, on])
+        rows = cursor.fetchall()
+    return [dict(zip(_RESIDENT_FIELDS, row, strict=True)) for row in rows]
+
+
 def _reads(village_ids: list[int], on: dt.date) -> dict:
     """Everything the rules need for these villages, a few queries in all."""
     households = list(Household.objects.filter(village_id__in=village_ids)
                       .values("id", "code", "village_id", "commune_id", "phone"))
-    persons = (Person.objects.filter(household__village_id__in=village_ids, status=Person.Status.RESIDENT,
-                                     present=True)
-               .filter(Q(field_status__isnull=True) | Q(field_status_date__gt=on)))
-    people = [p for p in persons.values("id", "household_id", "full_name", "personal_id", "dob", "dob_year",
-                                        "dob_month", "dob_day", "sex", "ethnicity", "relation_to_head",
-                                        "status_date", "field_status", "field_status_date")
-              if _lives_here(p, on)]
+    people = [p for p in _residents(village_ids, on) if _lives_here(p, on)]
     certificates = defaultdict(list)
     for c in HouseholdCertificate.objects.filter(household__village_id__in=village_ids).values(
             "household_id", "kind", "valid_from", "valid_to"):
