@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "everydoor.coverage",
     "everydoor.campaign",
     "everydoor.web",
+    "everydoor.field",
 ]
 
 MIDDLEWARE = [

@@ -4,5 +4,6 @@ from everydoor.api.app import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("field/", include("everydoor.field.urls")),
     path("", include("everydoor.web.urls")),
 ]

@@ -1,0 +1,121 @@
+"""The officer's phone: what downloading a village for offline use costs, and how fast its pages render.
+
+Budget (DESIGN.md §7): one village's work list <= 150 ms and small enough for a phone.
+
+    .venv/bin/python bench/field.py [--villages 5] [--households 40]
+
+On the current database (the full demo: copy it into your var/ first, see COMMON.md). Takes the
+villages with the most households, assigns them to a temporary officer inside a transaction rolled
+back at the end (no rows left behind), and drives the real pages through django.test.Client:
+- the download: every path of /field/villages/<id>/offline.json fetched as the phone does, its bytes
+  summed (raw, and gzip-compressed as a compressing proxy would send them);
+- the render time of my day, each village page and a sample of household pages (p50/p95).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "everydoor.config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+
+from everydoor.accounts.models import Role  # noqa: E402
+from everydoor.accounts.services import user_upsert  # noqa: E402
+from everydoor.campaign.models import OfficerAssignment  # noqa: E402
+from everydoor.core.dates import today  # noqa: E402
+from everydoor.geo.models import AdminUnit  # noqa: E402
+from everydoor.registry.models import Household  # noqa: E402
+
+BUDGET_MS = 150.0
+PHONE_LIMIT_BYTES = 5 * 1024 * 1024  # what a cheap phone keeps for a village without thinking about it
+
+
+class Rollback(Exception):
+    pass
+
+
+def _timed(client: Client, path: str) -> tuple[float, bytes]:
+    start = time.perf_counter()
+    response = client.get(path)
+    elapsed = (time.perf_counter() - start) * 1000
+    if response.status_code != 200:
+        sys.exit(f"{path}: HTTP {response.status_code}")
+    body = response.content if not response.streaming else b"".join(response.streaming_content)
+    return elapsed, body
+
+
+def _p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def run(villages: int, households: int) -> None:
+    biggest = list(Household.objects.filter(village__isnull=False).values("village_id")
+                   .annotate(n=Count("id")).order_by("-n")[:villages])
+    if not biggest:
+        sys.exit("no households in the database: build the demo first")
+    on = today()
+    print(f"on {on}; the {len(biggest)} villages with the most households "
+          f"({', '.join(str(b['n']) for b in biggest)})")
+    times = {"day": [], "village": [], "household": []}
+    try:
+        with transaction.atomic():
+            officer = user_upsert(username="bench-field-officer", password="bench-only-" + "x" * 8,
+                                  role=Role.OFFICER, area=AdminUnit.objects.get(id=biggest[0]["village_id"]).parent)
+            OfficerAssignment.objects.bulk_create(OfficerAssignment(officer=officer, village_id=b["village_id"],
+                                                                    valid_from=on - dt.timedelta(days=1))
+                                                  for b in biggest)
+            client = Client()
+            client.force_login(officer)
+            _timed(client, "/field/")  # warm: templates, translations, first queries
+            for _ in range(5):
+                times["day"].append(_timed(client, "/field/")[0])
+            for b in biggest:
+                listing = client.get(f"/field/villages/{b['village_id']}/offline.json").json()
+                raw = packed = 0
+                for path in listing["paths"]:
+                    elapsed, body = _timed(client, path)
+                    raw += len(body)
+                    packed += len(gzip.compress(body, compresslevel=6))
+                    if path.startswith("/field/villages/"):
+                        times["village"].append(elapsed)
+                    elif path.startswith("/field/households/") and len(times["household"]) < households * villages:
+                        times["household"].append(elapsed)
+                verdict = "ok" if raw <= PHONE_LIMIT_BYTES else "TOO BIG"
+                print(f"village {b['village_id']} {listing['name']}: {listing['households']} households, "
+                      f"download {len(listing['paths'])} pages, {raw / 1024:,.0f} KiB "
+                      f"({packed / 1024:,.0f} KiB gzip) [{verdict}: <= {PHONE_LIMIT_BYTES // 1024:,} KiB]")
+            raise Rollback
+    except Rollback:
+        pass
+    for name, values in times.items():
+        verdict = "ok" if _p(values, 95) <= BUDGET_MS else "OVER"
+        print(f"{name:9} page: p50 {statistics.median(values):6.1f} ms, p95 {_p(values, 95):6.1f} ms "
+              f"over {len(values)} [{verdict}: budget {BUDGET_MS:.0f} ms]")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--villages", type=int, default=5)
+    parser.add_argument("--households", type=int, default=40, help="household pages timed per village at most")
+    args = parser.parse_args()
+    with override_settings(ALLOWED_HOSTS=["testserver"]):
+        run(args.villages, args.households)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Words for the codes the campaign stores: outcomes, refusal reasons, card states."""
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+OUTCOMES = {
+    "enrolled": _("Enrolled"), "promised": _("Promised to enrol"), "refused": _("Refused"),
+    "not_at_home": _("Not at home"), "moved_away": _("Moved away"), "deceased": _("Deceased"),
+    "never_lived_here": _("Never lived here"), "insured_elsewhere": _("Insured elsewhere"),
+    "wrong_data": _("Wrong data"),
+}
+REASONS = {"cost": _("Cost"), "no_benefit": _("Sees no benefit"), "distrust": _("Distrust"), "other": _("Other")}
+CARD_STATES = {"none": _("No card found"), "lapsed": _("Lapsed on"), "expiring": _("Expires on"),
+               "valid": _("Insured until"), "future": _("Card starts on")}
+
+
+@register.filter
+def outcome(code):
+    return OUTCOMES.get(code, code)
+
+
+@register.filter
+def reason(code):
+    return REASONS.get(code, code)
+
+
+@register.filter
+def card_state(code):
+    return CARD_STATES.get(code, code)
+
+
+@register.simple_tag
+def outcome_words():
+    """The outcomes in the page's language, for the queue's lists drawn by field.js."""
+    return {code: str(label) for code, label in OUTCOMES.items()}

@@ -1,0 +1,136 @@
+"""The field pages and the endpoint the phones send visits to: scope, answers, refusals kept."""
+
+import json
+import uuid
+
+import pytest
+
+from everydoor.accounts.models import AuditEvent
+from everydoor.campaign.models import OfficerAssignment, Visit
+from everydoor.field.models import RefusedVisit
+from tests.field import world
+from tests.field.world import PW
+
+
+@pytest.fixture
+def field(monkeypatch):
+    monkeypatch.setenv("EVERYDOOR_TODAY", world.TODAY.isoformat())
+    return world.build()
+
+
+def _signed_in(client, user):
+    client.login(username=user.username, password=PW)
+    return client
+
+
+def _visit(household, **changes):
+    body = {"uuid": str(uuid.uuid4()), "household": household.code, "visited_at": "2025-11-10T09:30:00+07:00",
+            "outcome": "not_at_home", "reason": "", "members": [], "note": "", "follow_up": "2025-11-12"}
+    return {**body, **changes}
+
+
+def _send(client, body):
+    return client.post("/field/visits", json.dumps(body), content_type="application/json")
+
+
+@pytest.mark.django_db
+def test_my_day_lists_my_villages_follow_ups_and_progress(client, field):
+    home = field["households"][1]
+    Visit.objects.create(uuid=uuid.uuid4(), household=home, officer=field["officer"], visited_at="2025-11-01T10:00Z",
+                         outcome="promised", follow_up=world.TODAY, content_hash="x")
+    page = _signed_in(client, field["officer"]).get("/field/").content.decode()
+    nam_cang, ta_phin = field["villages"]
+    assert "Thôn Nậm Cang" in page and "Thôn Tả Phìn" in page and "Thôn Xa" not in page
+    assert f'href="/field/households/{home.id}/"' in page  # the follow-up due today
+    # Nậm Cang: all three households hold someone without a valid card; none is done
+    assert "3 / 3" in page and f'data-offline="/field/villages/{nam_cang.id}/offline.json"' in page
+    assert 'lang="vi"' in page and "Ngày làm việc" in page  # Vietnamese by default
+
+
+@pytest.mark.django_db
+def test_a_household_page_names_who_lacks_a_card_the_state_paid_and_the_premium(client, field):
+    home = field["households"][0]
+    response = _signed_in(client, field["officer"]).get(f"/field/households/{home.id}/")
+    page = response.content.decode()
+    assert 'href="tel:0912345678"' in page
+    members = response.context["members"]
+    states = {m["person"].full_name: (m["state"], m["entitlement"].key, m["entitlement"].state_paid) for m in members}
+    assert states["Giàng A Páo"][0] == "valid"
+    assert states["Sùng Thị Mai"][0] == "lapsed"
+    assert states["Giàng A Lử"] == ("none", "under_6", True)
+    premium = response.context["premium"]
+    # Mai pays as the household's second member (Páo already pays as a household): 70% of the first
+    assert premium is not None and premium.members[0].position == 2 and premium.total_net > 0
+    assert premium.sources and premium.sources[0] in page
+    looked = AuditEvent.objects.get(action="lookup", object_type="household")
+    assert looked.object_id == home.code and looked.user == field["officer"]
+
+
+@pytest.mark.django_db
+def test_pages_stay_inside_the_officers_villages(client, field):
+    _signed_in(client, field["officer"])
+    far_home = field["people"]["far"].household
+    assert client.get(f"/field/villages/{field['far'].id}/").status_code == 404
+    assert client.get(f"/field/households/{far_home.id}/").status_code == 404
+    assert client.get(f"/field/villages/{field['far'].id}/offline.json").status_code == 404
+    _signed_in(client, field["manager"])
+    assert client.get("/field/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_offline_list_names_every_page_of_the_village(client, field):
+    nam_cang = field["villages"][0]
+    listing = _signed_in(client, field["officer"]).get(f"/field/villages/{nam_cang.id}/offline.json").json()
+    paths = listing["paths"]
+    assert listing["households"] == 3 and f"/field/villages/{nam_cang.id}/" in paths
+    assert {f"/field/households/{h.id}/" for h in field["households"]} <= set(paths)
+    assert all(client.get(p).status_code == 200 for p in paths if p.startswith("/field/"))
+    assert AuditEvent.objects.filter(action="download", object_type="village_offline").count() == 1
+
+
+@pytest.mark.django_db
+def test_visits_are_recorded_once_and_refusals_kept_for_the_manager(client, field):
+    _signed_in(client, field["officer"])
+    home = field["households"][0]
+    body = _visit(home, outcome="enrolled", members=[field["people"]["mai"].id], follow_up=None)
+    assert _send(client, body).status_code == 201
+    assert _send(client, body).status_code == 200  # a retry: the first visit again
+    assert Visit.objects.filter(uuid=body["uuid"]).count() == 1
+    conflict = _send(client, {**body, "note": "other content"})
+    assert conflict.status_code == 409 and conflict.json()["message"]
+    assert _send(client, _visit(home, outcome="refused")).json()["message"].startswith("reason")
+    far = _visit(field["people"]["far"].household)
+    assert _send(client, far).status_code == 403
+    assert _send(client, far).status_code == 403  # re-sent: one refusal, two attempts
+    not_json = client.post("/field/visits", "[1", content_type="application/json")
+    assert not_json.status_code == 400
+    assert Visit.objects.count() == 1
+    refused = {r.uuid: r for r in RefusedVisit.objects.all()}
+    assert len(refused) == 3 and refused[far["uuid"]].attempts == 2 and refused[body["uuid"]].status == 409
+    # filed under the officer's commune: the officer's manager sees it, not the far commune's
+    assert refused[far["uuid"]].commune == field["commune"]
+
+    page = _signed_in(client, field["manager"]).get("/field/attention/").content.decode()
+    assert f'id="refused-{far["uuid"]}"' in page and "HH-X-1" in page
+    assert "HH-X-1" not in _signed_in(client, field["other_manager"]).get("/field/attention/").content.decode()
+    assert _signed_in(client, field["officer"]).get("/field/attention/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_reassigned_household_is_refused(client, field):
+    _signed_in(client, field["officer"])
+    OfficerAssignment.objects.filter(village=field["villages"][0]).update(valid_to=world.TODAY.replace(day=1))
+    response = _send(client, _visit(field["households"][0]))
+    assert response.status_code == 403 and not Visit.objects.exists()
+    assert RefusedVisit.objects.get().household == field["households"][0]
+
+
+@pytest.mark.django_db
+def test_the_service_worker_covers_the_field_pages_and_the_session_says_who(client, field):
+    worker = client.get("/field/sw.js")
+    assert worker.status_code == 200 and worker["Content-Type"].startswith("text/javascript")
+    assert worker["Service-Worker-Allowed"] == "/field/" and b"caches.open" in worker.content
+    assert client.get("/field/session.json").status_code == 401
+    assert client.post("/field/visits", "{}", content_type="application/json").status_code == 302
+    answer = _signed_in(client, field["officer"]).get("/field/session.json").json()
+    assert answer["user"] == "can_bo" and answer["csrf"]
