@@ -163,3 +163,41 @@ def test_a_refused_visit_needs_attention_and_never_blocks_the_others(live_server
         page.screenshot(path=str(shots / "field-manager-refused.png"), full_page=True)
     assert str(refused.uuid) not in {str(v.uuid) for v in Visit.objects.all()}
     assert uuid.UUID(refused.uuid)
+
+
+@pytest.mark.browser
+def test_a_server_error_keeps_the_queue_in_order_and_a_conflict_is_shown(live_server, transactional_db, monkeypatch):
+    from playwright.sync_api import expect
+
+    monkeypatch.setenv("EVERYDOOR_TODAY", world.TODAY.isoformat())
+    field = world.build()
+    homes, base = field["households"], live_server.url
+    with chromium_page(**PHONE) as page:
+        _sign_in(page, base, "can_bo")
+        answered = []
+
+        def busy(route):
+            answered.append(503)
+            route.fulfill(status=503, body="busy")
+
+        page.route("**/field/visits", busy)  # the server is there but cannot answer: a 5xx
+        _record(page, base, homes[0], "not_at_home", follow_up="2025-11-12")
+        _record(page, base, homes[1], "refused", reason="cost")
+        page.evaluate("Outbox.flush()")
+        expect(page.locator("#outbox-count")).to_have_text("2")
+        assert answered and not Visit.objects.exists()  # tried, kept, nothing refused
+        expect(page.locator("#attention-count")).to_have_text("0")
+        first = _queued(page)[0]
+
+        page.unroute("**/field/visits")
+        page.evaluate("Outbox.flush()")
+        expect(page.locator("#outbox-count")).to_have_text("0")
+        arrived = list(Visit.objects.order_by("id").values_list("household__code", flat=True))
+        assert arrived == [homes[0].code, homes[1].code]  # in the order recorded
+
+        # the same UUID again with other content: a 409, shown, not merged
+        page.evaluate("(item) => Outbox.add({...item.visit, note: 'khác'}, item.label).then(() => Outbox.flush())", first)
+        expect(page.locator("#attention-list li .why")).to_contain_text("409")
+        expect(page.locator("#attention-list li .why")).to_contain_text("nội dung khác")
+        assert Visit.objects.get(uuid=first["uuid"]).note == ""
+        assert Visit.objects.count() == 2

@@ -42,8 +42,8 @@ def test_my_day_lists_my_villages_follow_ups_and_progress(client, field):
     nam_cang, ta_phin = field["villages"]
     assert "Thôn Nậm Cang" in page and "Thôn Tả Phìn" in page and "Thôn Xa" not in page
     assert f'href="/field/households/{home.id}/"' in page  # the follow-up due today
-    # Nậm Cang: all three households hold someone without a valid card; none is done
-    assert "3 / 3" in page and f'data-offline="/field/villages/{nam_cang.id}/offline.json"' in page
+    # Nậm Cang: three of its four households hold someone without a valid card; none is done
+    assert "3 / 4" in page and f'data-offline="/field/villages/{nam_cang.id}/offline.json"' in page
     assert 'lang="vi"' in page and "Ngày làm việc" in page  # Vietnamese by default
 
 
@@ -84,6 +84,7 @@ def test_the_offline_list_names_every_page_of_the_village(client, field):
     paths = listing["paths"]
     assert listing["households"] == 3 and f"/field/villages/{nam_cang.id}/" in paths
     assert {f"/field/households/{h.id}/" for h in field["households"]} <= set(paths)
+    assert f"/field/households/{field['insured_home'].id}/" not in paths  # nobody to insure there
     assert all(client.get(p).status_code == 200 for p in paths if p.startswith("/field/"))
     assert AuditEvent.objects.filter(action="download", object_type="village_offline").count() == 1
 

@@ -19,6 +19,7 @@ def build():
     nam_cang, ta_phin = f.village("Thôn Nậm Cang", com=commune), f.village("Thôn Tả Phìn", com=commune)
     far = f.village("Thôn Xa", com=other)
     households = [f.household(commune, nam_cang, code=f"HH-NC-{i}") for i in (1, 2, 3)]
+    insured_home = f.household(commune, nam_cang, code="HH-NC-9")  # everyone insured: not on the work list
     households[0].phone = "0912345678"
     households[0].save()
     people = {
@@ -35,6 +36,8 @@ def build():
     lapsed = f.card(full_name="Sùng Thị Mai", group_code="GD", valid_from=dt.date(2024, 1, 1),
                     valid_to=dt.date(2024, 12, 31))
     Link.objects.create(card=lapsed, person=people["mai"], method="personal_id")
+    Link.objects.create(card=f.card(full_name="Lý Thị Đủ"), method="personal_id",
+                        person=f.person(full_name="Lý Thị Đủ", hh=insured_home))
     unit = AgencyUnit.objects.create(code="BHXH-MB", name="BHXH Mường Bo", province=prov)
     unit.communes.set([commune])
     officer = user_upsert(username="can_bo", password=PW, role=Role.OFFICER, area=commune, agency_unit=unit)
@@ -43,7 +46,7 @@ def build():
     manager = user_upsert(username="quan_ly", password=PW, role=Role.UNIT_MANAGER, area=commune, agency_unit=unit)
     other_manager = user_upsert(username="quan_ly_khac", password=PW, role=Role.UNIT_MANAGER, area=other)
     return {"prov": prov, "commune": commune, "other": other, "villages": (nam_cang, ta_phin), "far": far,
-            "households": households, "people": people, "officer": officer, "manager": manager,
+            "households": households, "insured_home": insured_home, "people": people, "officer": officer, "manager": manager,
             "other_manager": other_manager}
 
 

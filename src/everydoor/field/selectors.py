@@ -104,6 +104,14 @@ def village_households(village: AdminUnit, *, on: dt.date) -> list[dict]:
     return sorted(rows, key=lambda r: (r["uninsured"] == 0, -r["uninsured"], r["code"]))
 
 
+def to_visit(row: dict) -> bool:
+    """A household of the work list: someone to insure and no final outcome yet, or a follow-up set."""
+    last = row["last_visit"]
+    if last and last["follow_up"]:
+        return True
+    return row["uninsured"] > 0 and (last is None or last["outcome"] not in FINAL_OUTCOMES)
+
+
 def _card_state(card: dict | None, on: dt.date) -> tuple[str, dt.date | None]:
     if card is None:
         return "none", None
