@@ -9,7 +9,6 @@ from everydoor.accounts.models import AuditEvent
 from everydoor.campaign.models import OfficerAssignment, Visit
 from everydoor.field.models import RefusedVisit
 from tests.field import world
-from tests.field.world import PW
 
 
 @pytest.fixture
@@ -19,7 +18,7 @@ def field(monkeypatch):
 
 
 def _signed_in(client, user):
-    client.login(username=user.username, password=PW)
+    client.force_login(user)
     return client
 
 
