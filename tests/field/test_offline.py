@@ -16,7 +16,8 @@ from tests.field.world import PW
 from tests.web.browser import chromium_page
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True, "locale": "vi-VN"}
+         "has_touch": True, "locale": "vi-VN",
+         "timezone_id": "Asia/Ho_Chi_Minh"}
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 

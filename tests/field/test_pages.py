@@ -117,6 +117,23 @@ def test_visits_are_recorded_once_and_refusals_kept_for_the_manager(client, fiel
 
 
 @pytest.mark.django_db
+def test_a_visit_about_a_resident_already_deceased_is_refused_naming_the_field(client, field):
+    from tests import factories as f
+
+    home = field["households"][2]
+    gone = f.person(full_name="Vàng Thị Mất", hh=home, status="deceased")
+    _signed_in(client, field["officer"])
+    response = _send(client, _visit(home, outcome="promised", members=[gone.id]))
+    assert response.status_code == 422
+    assert (response.json()["code"], response.json()["field"]) == ("resident_deceased", "members")
+    assert _send(client, _visit(home, outcome="not_at_home", reason="cost")).json()["field"] == "reason"
+    assert _send(client, {"uuid": str(uuid.uuid4()), "household": home.code}).json()["field"] == "visited_at"
+    assert not Visit.objects.exists()
+    assert sorted(RefusedVisit.objects.values_list("code", flat=True)) == [
+        "invalid_input", "invalid_input", "resident_deceased"]
+
+
+@pytest.mark.django_db
 def test_a_reassigned_household_is_refused(client, field):
     _signed_in(client, field["officer"])
     OfficerAssignment.objects.filter(village=field["villages"][0]).update(valid_to=world.TODAY.replace(day=1))

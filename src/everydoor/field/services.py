@@ -5,24 +5,36 @@ from django.db.models import F
 
 from everydoor.campaign.models import Visit
 from everydoor.campaign.selectors import officer_villages
+from everydoor.campaign.visits import VisitInput, visit_record
 from everydoor.core.dates import today
 from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.field.models import RefusedVisit
-from everydoor.field.standin import visit_record
 from everydoor.registry.models import Household
 
-_STATUS = {ErrorCode.FORBIDDEN: 403, ErrorCode.NOT_FOUND: 404}
+# As POST /api/v1/visits answers: the phone treats every 4xx as final and never re-sends it.
+_STATUS = {ErrorCode.NOT_ASSIGNED: 403, ErrorCode.FORBIDDEN: 403, ErrorCode.CONFLICT: 409, ErrorCode.NOT_FOUND: 404}
+SOURCE = "web"  # campaign.visits.SOURCES: the phone's pages are the web's
 
 
 def refusal_status(error: EverydoorError) -> int:
-    """The HTTP status a refused visit gets: the phone treats every 4xx as final, never re-sent."""
-    return getattr(error, "http_status", None) or _STATUS.get(error.code, 422)
+    return _STATUS.get(error.code, 422)
+
+
+def _visit_input(payload: dict) -> VisitInput:
+    """The phone's JSON as the campaign's visit service takes it; a field of the wrong shape is a 422."""
+    known = {f: payload[f] for f in VisitInput.__dataclass_fields__ if f in payload}
+    missing = [f for f in ("uuid", "household", "visited_at", "outcome") if f not in known]
+    if missing:
+        raise EverydoorError(ErrorCode.INVALID_INPUT, f"{missing[0]}: missing", field=missing[0])
+    if not isinstance(known.get("members", []), list):
+        raise EverydoorError(ErrorCode.INVALID_INPUT, "members: must be a list of resident ids", field="members")
+    return VisitInput(**known)
 
 
 def phone_visit_send(*, officer, payload: dict) -> tuple[Visit, bool]:
     """Record a visit a phone sent (True when new). A refusal is kept for the manager, then raised."""
     try:
-        return visit_record(officer=officer, payload=payload, source="phone")
+        return visit_record(data=_visit_input(payload), officer=officer, source=SOURCE)
     except EverydoorError as error:
         refusal_record(officer=officer, payload=payload, error=error)
         raise

@@ -102,11 +102,13 @@ def visit_send(request):
         if not isinstance(payload, dict):
             raise ValueError("not an object")
     except ValueError:
-        return JsonResponse({"error": "invalid_input", "message": "the body must be a JSON object"}, status=400)
+        return JsonResponse({"code": "invalid_input", "field": None, "message": "the body must be a JSON object"},
+                            status=400)
     try:
         visit, created = phone_visit_send(officer=officer, payload=payload)
     except EverydoorError as error:
-        return JsonResponse({"error": str(error.code), "message": error.message}, status=refusal_status(error))
+        return JsonResponse({"code": str(error.code), "field": error.field, "message": error.message},
+                            status=refusal_status(error))
     return JsonResponse({"uuid": str(visit.uuid), "id": visit.id}, status=201 if created else 200)
 
 

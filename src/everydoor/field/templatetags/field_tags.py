@@ -1,7 +1,10 @@
 """Words for the codes the campaign stores: outcomes, refusal reasons, card states."""
 
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from everydoor.core.dates import today
 
 register = template.Library()
 
@@ -35,3 +38,10 @@ def card_state(code):
 def outcome_words():
     """The outcomes in the page's language, for the queue's lists drawn by field.js."""
     return {code: str(label) for code, label in OUTCOMES.items()}
+
+
+@register.simple_tag
+def clock_offset_days():
+    """The working day minus the calendar's (0 but in the demo, whose clock is its own): the phone stamps
+    its visits and checks follow-up dates on the working day."""
+    return (today() - timezone.localdate()).days

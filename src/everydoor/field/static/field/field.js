@@ -8,6 +8,14 @@
   const outcomes = JSON.parse(document.getElementById("outcome-words").textContent);
   const CACHE = "everydoor-field-pages"; // the service worker's (sw.js)
   const RETRY_MS = 30000;
+  const DAY_MS = 86400000;
+  const offsetDays = Number(body.dataset.clockOffsetDays || 0);
+
+  // The working day's clock: the calendar's, but in the demo (whose clock is its own, see core.dates.today)
+  function workingNow() { return new Date(Date.now() + offsetDays * DAY_MS); }
+  function localDate(moment) {
+    return new Date(moment.getTime() - moment.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+  }
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.scope }).catch(() => {});
@@ -76,12 +84,16 @@
     const errors = document.getElementById("visit-errors");
     const saved = document.getElementById("visit-saved");
     const chosen = (name) => { const el = form.querySelector("input[name=" + name + "]:checked"); return el ? el.value : ""; };
-    const needsMembers = (outcome) => outcome === "enrolled" || outcome === "promised";
+    const cardBox = form.querySelector(".card-number");
+    // who the outcome concerns: those enrolled or promising, those not found (the manager reviews them)
+    const MEMBER_OUTCOMES = ["enrolled", "promised", "moved_away", "deceased", "never_lived_here"];
+    const needsMembers = (outcome) => MEMBER_OUTCOMES.includes(outcome);
 
     form.addEventListener("change", () => {
       const outcome = chosen("outcome");
       show(reasonBox, outcome === "refused");
       show(membersBox, needsMembers(outcome) && membersBox.querySelector("input"));
+      show(cardBox, outcome === "insured_elsewhere");
     });
 
     function problems(visit) {
@@ -93,7 +105,7 @@
       }
       if (visit.outcome === "promised" && !visit.follow_up) found.push(words.needFollowUp);
       if (visit.follow_up) {
-        const today = form.dataset.today;
+        const today = localDate(workingNow());
         const limit = new Date(today); limit.setFullYear(limit.getFullYear() + 1);
         if (visit.follow_up < today || visit.follow_up > limit.toISOString().slice(0, 10)) found.push(words.badFollowUp);
       }
@@ -106,11 +118,12 @@
       const visit = {
         uuid: crypto.randomUUID(),
         household: form.dataset.household,
-        visited_at: new Date().toISOString(),
+        visited_at: workingNow().toISOString(),
         outcome: outcome,
         reason: outcome === "refused" ? chosen("reason") : "",
         members: needsMembers(outcome)
           ? Array.from(form.querySelectorAll("input[name=members]:checked")).map((el) => Number(el.value)) : [],
+        card_number: outcome === "insured_elsewhere" ? form.elements.card_number.value.trim().toUpperCase() : "",
         note: form.elements.note.value.trim(),
         follow_up: form.elements.follow_up.value || null,
       };
@@ -121,6 +134,7 @@
       form.reset();
       show(reasonBox, false);
       show(membersBox, false);
+      show(cardBox, false);
       text(saved, words.saved);
       show(saved, true);
       flushSoon();
