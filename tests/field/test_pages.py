@@ -52,17 +52,34 @@ def test_a_household_page_names_who_lacks_a_card_the_state_paid_and_the_premium(
     response = _signed_in(client, field["officer"]).get(f"/field/households/{home.id}/")
     page = response.content.decode()
     assert 'href="tel:0912345678"' in page
-    members = response.context["members"]
-    states = {m["person"].full_name: (m["state"], m["entitlement"].key, m["entitlement"].state_paid) for m in members}
-    assert states["Giàng A Páo"][0] == "valid"
-    assert states["Sùng Thị Mai"][0] == "lapsed"
-    assert states["Giàng A Lử"] == ("none", "under_6", True)
-    premium = response.context["premium"]
+    row = response.context["row"]  # the campaign's work list row
+    standing = {m["name"]: (m["standing"], m["reason"], (m["entitlement"] or {}).get("key")) for m in row["members"]}
+    assert standing == {"Giàng A Páo": ("insured", None, None), "Sùng Thị Mai": ("uninsured", "lapsed", "household"),
+                        "Giàng A Lử": ("uninsured", "never_enrolled", "under_6")}
+    for member in row["members"][1:]:
+        assert member["reason_text"] in page and member["entitlement"]["paperwork"] in page
+    premium = row["premium"]
     # Mai pays as the household's second member (Páo already pays as a household): 70% of the first
-    assert premium is not None and premium.members[0].position == 2 and premium.total_net > 0
-    assert premium.sources and premium.sources[0] in page
+    assert premium["members"][0]["position"] == 2 and premium["total_net"] > 0
+    assert premium["sources"] and premium["sources"][0] in page
+    assert f"{premium['total_net']:,} ₫".replace(",", ".") in page  # 884.520 ₫
     looked = AuditEvent.objects.get(action="lookup", object_type="household")
     assert looked.object_id == home.code and looked.user == field["officer"]
+
+
+@pytest.mark.django_db
+def test_a_settled_household_leaves_the_village_list_at_once(client, field):
+    nam_cang, home = field["villages"][0], field["households"][0]
+    _signed_in(client, field["officer"])
+    listed = [h["code"] for h in client.get(f"/field/villages/{nam_cang.id}/").context["households"]]
+    assert sorted(listed) == ["HH-NC-1", "HH-NC-2", "HH-NC-3"]  # HH-NC-9: everyone insured
+    assert _send(client, _visit(home, outcome="enrolled", members=[field["people"]["mai"].id],
+                                follow_up=None)).status_code == 201
+    listed = [h["code"] for h in client.get(f"/field/villages/{nam_cang.id}/").context["households"]]
+    assert "HH-NC-1" not in listed and len(listed) == 2  # the cached list was keyed on the village's visits
+    page = client.get(f"/field/households/{home.id}/")
+    assert page.context["row"] is None and "Không có trong danh sách" in page.content.decode()
+    assert [r["name"] for r in page.context["residents"]][:1] == ["Giàng A Páo"]
 
 
 @pytest.mark.django_db

@@ -15,6 +15,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
 from everydoor.accounts.models import Role
@@ -24,6 +25,12 @@ from everydoor.core.dates import today
 from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.field import selectors
 from everydoor.field.services import phone_visit_send, refusal_status
+
+DOWNLOAD_HEADER = "X-Field-Download"  # the village id, on the page requests of a download (field.js)
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "vi").startswith("en") else "vi"
 
 
 def _officer(request):
@@ -44,24 +51,26 @@ def service_worker(request):
 @login_required
 def day(request):
     officer, on = _officer(request), today()
-    return render(request, "field/day.html", {"on": on, **selectors.officer_day(officer, on=on)})
+    return render(request, "field/day.html", {"on": on, **selectors.officer_day(officer, on=on, lang=_lang())})
 
 
 @login_required
 def village(request, village_id: int):
     officer, on = _officer(request), today()
     place = selectors.officer_village(officer, village_id, on=on)
+    listed = selectors.village_worklist(place, on=on, lang=_lang())
     return render(request, "field/village.html", {
-        "on": on, "village": place, "households": selectors.village_households(place, on=on)})
+        "on": on, "village": place, "list": listed, "households": listed["households"]})
 
 
 @login_required
 def household(request, household_id: int):
     officer, on = _officer(request), today()
     home = selectors.officer_household(officer, household_id, on=on)
-    detail = selectors.household_detail(home, on=on)
-    audit_record(actor=officer.get_username(), user=officer, action="lookup", object_type="household",
-                 object_id=home.code, area_code=home.commune.code, detail={"page": "field"})
+    detail = selectors.household_page(home, on=on, lang=_lang())
+    if request.headers.get(DOWNLOAD_HEADER) != str(home.village_id):  # a village's download is audited once
+        audit_record(actor=officer.get_username(), user=officer, action="lookup", object_type="household",
+                     object_id=home.code, area_code=home.commune.code, detail={"page": "field"})
     return render(request, "field/household.html", {
         "on": on, "household": home, **detail, "outcomes": Visit.Outcome.choices, "reasons": Visit.Reason.choices})
 
@@ -69,12 +78,13 @@ def household(request, household_id: int):
 @login_required
 def village_offline(request, village_id: int):
     """The paths a phone caches to work this village offline: the households still to visit (a village of
-    the demo holds up to 1,600 households; the work list about half of them)."""
+    the demo holds up to 1,600 households; the work list about half of them). Their pages are fetched
+    with DOWNLOAD_HEADER, so that this audit record stands for them all."""
     officer, on = _officer(request), today()
     place = selectors.officer_village(officer, village_id, on=on)
-    households = [h for h in selectors.village_households(place, on=on) if selectors.to_visit(h)]
+    households = selectors.village_worklist(place, on=on, lang=_lang())["households"]
     paths = [reverse("field:day"), reverse("field:village", args=[place.id])]
-    paths += [reverse("field:household", args=[h["id"]]) for h in households]
+    paths += [reverse("field:household", args=[h["household_id"]]) for h in households]
     paths += [static(f"field/{name}") for name in ("field.css", "outbox.js", "field.js")]
     audit_record(actor=officer.get_username(), user=officer, action="download", object_type="village_offline",
                  object_id=place.code, area_code=place.parent.code if place.parent else "",

@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from everydoor.core.dates import today
@@ -45,3 +46,10 @@ def clock_offset_days():
     """The working day minus the calendar's (0 but in the demo, whose clock is its own): the phone stamps
     its visits and checks follow-up dates on the working day."""
     return (today() - timezone.localdate()).days
+
+
+@register.filter
+def vnd(amount):
+    """Whole dong grouped as each language writes it: 1.475.810 in Vietnamese, 1,475,810 in English."""
+    grouped = f"{int(amount):,}"
+    return grouped if (get_language() or "vi").startswith("en") else grouped.replace(",", ".")

@@ -34,7 +34,7 @@
     const li = document.createElement("li");
     li.dataset.uuid = item.uuid;
     const visit = item.visit;
-    const when = new Date(item.recordedAt).toLocaleString();
+    const when = new Date(visit.visited_at).toLocaleString();  // on the working day (the demo runs its own clock)
     li.textContent = (item.label || visit.household) + " · " + (outcomes[visit.outcome] || visit.outcome) + " · " + when;
     if (item.state === Outbox.ATTENTION) {
       const why = document.createElement("div");
@@ -167,7 +167,8 @@
         const cache = await caches.open(CACHE);
         let bytes = 0;
         for (const path of manifest.paths) {
-          const page = await fetch(path, { cache: "no-store", credentials: "same-origin" });
+          const page = await fetch(path, { cache: "no-store", credentials: "same-origin",
+            headers: { "X-Field-Download": village } });
           if (!page.ok || page.redirected) throw new Error(path + " " + page.status);
           bytes += (await page.clone().arrayBuffer()).byteLength;
           await cache.put(new URL(path, location.href).href, page);
