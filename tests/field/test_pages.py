@@ -90,7 +90,8 @@ def test_pages_stay_inside_the_officers_villages(client, field):
     assert client.get(f"/field/households/{far_home.id}/").status_code == 404
     assert client.get(f"/field/villages/{field['far'].id}/offline.json").status_code == 404
     _signed_in(client, field["manager"])
-    assert client.get("/field/").status_code == 403
+    assert client.get("/field/").status_code == 404
+    assert client.get(f"/field/households/{field['households'][0].id}/").status_code == 404
 
 
 @pytest.mark.django_db
@@ -130,7 +131,7 @@ def test_visits_are_recorded_once_and_refusals_kept_for_the_manager(client, fiel
     page = _signed_in(client, field["manager"]).get("/field/attention/").content.decode()
     assert f'id="refused-{far["uuid"]}"' in page and "HH-X-1" in page
     assert "HH-X-1" not in _signed_in(client, field["other_manager"]).get("/field/attention/").content.decode()
-    assert _signed_in(client, field["officer"]).get("/field/attention/").status_code == 403
+    assert _signed_in(client, field["officer"]).get("/field/attention/").status_code == 404
 
 
 @pytest.mark.django_db

@@ -104,7 +104,7 @@ def manager_communes(user):
     """The communes whose refused visits a manager follows: the agency unit's, else the user's area's."""
     profile = getattr(user, "profile", None)
     if getattr(profile, "role", None) not in (Role.UNIT_MANAGER, Role.PROVINCE):
-        raise EverydoorError(ErrorCode.FORBIDDEN, "refused visits are for unit managers and the province")
+        raise EverydoorError(ErrorCode.NOT_FOUND, "refused visits are for unit managers and the province")
     if profile.agency_unit_id:
         return profile.agency_unit.communes.all()
     return communes_in(user_area(user))

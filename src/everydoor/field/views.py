@@ -35,7 +35,8 @@ def _lang() -> str:
 
 def _officer(request):
     if getattr(getattr(request.user, "profile", None), "role", None) != Role.OFFICER:
-        raise EverydoorError(ErrorCode.FORBIDDEN, "these pages are for field officers")
+        # as the web pages answer what is not the user's: 404, no hint that anything is there
+        raise EverydoorError(ErrorCode.NOT_FOUND, "these pages are for field officers")
     return request.user
 
 
