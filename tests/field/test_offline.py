@@ -45,7 +45,8 @@ def _download(page, village):
     page.click(f"button.download[data-village='{village.id}']")
     expect(page.locator(f".download-state[data-village='{village.id}']")).to_contain_text("KB")
     kept = json.loads(page.evaluate(f"localStorage.getItem('everydoor-offline-{village.id}')"))
-    print(f"\nvillage download: {kept['pages']} pages, {kept['bytes']:,} bytes")
+    print(f"\nvillage download: {kept['pages']} pages, {kept['bytes']:,} bytes ({kept['sent']:,} over the network)")
+    assert kept["sent"] < kept["bytes"]  # the pages come compressed
     return kept
 
 

@@ -44,6 +44,8 @@ def test_my_day_lists_my_villages_follow_ups_and_progress(client, field):
     # Nậm Cang: three of its four households hold someone without a valid card; none is done
     assert "3 / 4" in page and f'data-offline="/field/villages/{nam_cang.id}/offline.json"' in page
     assert 'lang="vi"' in page and "Ngày làm việc" in page  # Vietnamese by default
+    progress = _signed_in(client, field["officer"]).get("/field/").context["progress"]  # campaign.progress
+    assert (progress["target"], progress["visits"], progress["households_reached"]) == (6, 1, 1)
 
 
 @pytest.mark.django_db

@@ -4,7 +4,8 @@ import datetime as dt
 
 from everydoor.accounts.models import Role
 from everydoor.accounts.services import user_upsert
-from everydoor.campaign.models import AgencyUnit, OfficerAssignment
+from everydoor.campaign.models import AgencyUnit, Campaign, OfficerAssignment, Target
+from everydoor.coverage.models import CoverageFact
 from everydoor.linkage.models import Link
 from tests import factories as f
 
@@ -43,6 +44,7 @@ def build():
     officer = user_upsert(username="can_bo", password=PW, role=Role.OFFICER, area=commune, agency_unit=unit)
     for village in (nam_cang, ta_phin):
         OfficerAssignment.objects.create(officer=officer, village=village, valid_from=dt.date(2025, 1, 1))
+    _campaign(prov, commune, (nam_cang, ta_phin), officer)
     manager = user_upsert(username="quan_ly", password=PW, role=Role.UNIT_MANAGER, area=commune, agency_unit=unit)
     other_manager = user_upsert(username="quan_ly_khac", password=PW, role=Role.UNIT_MANAGER, area=other)
     return {"prov": prov, "commune": commune, "other": other, "villages": (nam_cang, ta_phin), "far": far,
@@ -55,3 +57,22 @@ def household_in(village, code):
     home = f.household(village.parent, village, code=code)
     f.person(full_name="Thào A Sử", hh=home)
     return home
+
+
+def _campaign(prov, commune, villages, officer):
+    """A campaign whose tree gives the officer 4 + 2 cards to gain, on coverage facts of 2025-10-31."""
+    baseline = dt.date(2025, 10, 31)
+    campaign = Campaign.objects.create(area=prov, goal_rate="0.9650", due=dt.date(2025, 12, 31), decision="462/QĐ-BHXH",
+                                       baseline_date=baseline, baseline_cards=2, baseline_residents=7,
+                                       created_by="test")
+    top = Target.objects.create(campaign=campaign, level="province", area=prov, value=6, set_by="test")
+    node = Target.objects.create(campaign=campaign, parent=top, level="commune", area=commune, value=6, set_by="test")
+    for village, value in zip(villages, (4, 2), strict=True):
+        place = Target.objects.create(campaign=campaign, parent=node, level="village", area=village, value=value,
+                                      set_by="test")
+        Target.objects.create(campaign=campaign, parent=place, level="officer", area=village, officer=officer,
+                              value=value, set_by="test")
+    CoverageFact.objects.bulk_create([CoverageFact(as_of=baseline, level=level, area_code=unit.code, residents=7,
+                                                   insured_residents=2, cards=2)
+                                      for level, unit in (("province", prov), ("commune", commune),
+                                                          ("village", villages[0]))])

@@ -12,11 +12,12 @@ Every read is scoped: an officer reaches only the villages assigned to them on t
 import datetime as dt
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max
 
 from everydoor.accounts.models import Role
 from everydoor.accounts.selectors import user_area
-from everydoor.campaign.models import FieldReview, Target, Visit
+from everydoor.campaign.models import FieldReview, Visit
+from everydoor.campaign.progress import progress_report
 from everydoor.campaign.selectors import officer_villages
 from everydoor.campaign.worklist import worklist, worklist_scope
 from everydoor.core.errors import ErrorCode, EverydoorError
@@ -75,13 +76,19 @@ def officer_day(officer, *, on: dt.date, lang: str = "vi") -> dict:
         follow_ups += [{"household_id": h["household_id"], "code": h["code"], "village": village.name,
                         "follow_up": h["follow_up"], "overdue": h["follow_up"] < on}
                        for h in listed if h["follow_up_due"]]
-    mine = Visit.objects.filter(officer=officer)
-    progress = mine.aggregate(visits=Count("id"), enrolled=Count("id", filter=Q(outcome=Visit.Outcome.ENROLLED)),
-                              households=Count("household_id", distinct=True))
-    target = Target.objects.filter(officer=officer, level=Target.Level.OFFICER,
-                                   campaign__due__gte=on).aggregate(v=Sum("value"))["v"]
     return {"follow_ups": sorted(follow_ups, key=lambda f: (f["follow_up"], f["code"])), "villages": rows,
-            "progress": {**progress, "target": target}}
+            "progress": officer_progress(officer, on=on)}
+
+
+def officer_progress(officer, *, on: dt.date) -> dict | None:
+    """The campaign's progress of the officer (campaign.progress): target, visits, households reached,
+    promised, enrolled, confirmed, cards gained; None before a target is set or coverage has run."""
+    try:
+        return progress_report(officer=officer, as_of=on)["progress"]
+    except EverydoorError as error:
+        if error.code in (ErrorCode.NOT_FOUND, ErrorCode.NOT_IMPORTED):
+            return None
+        raise
 
 
 def household_page(household: Household, *, on: dt.date, lang: str = "vi") -> dict:

@@ -151,7 +151,8 @@
     if (!kept) return;
     const info = JSON.parse(kept);
     text(downloadState(village), words.downloaded + ": " + info.pages + " " + words.pages + ", " +
-      Math.round(info.bytes / 1024) + " KB · " + new Date(info.at).toLocaleString());
+      Math.round(info.bytes / 1024) + " KB (" + Math.round((info.sent || info.bytes) / 1024) + " KB " + words.sent + ") · " +
+      new Date(info.at).toLocaleString());
   }
 
   document.querySelectorAll("button.download").forEach((button) => {
@@ -166,15 +167,18 @@
         const manifest = await list.json();
         const cache = await caches.open(CACHE);
         let bytes = 0;
+        let sent = 0; // what crossed the network (the pages come gzip-compressed)
         for (const path of manifest.paths) {
           const page = await fetch(path, { cache: "no-store", credentials: "same-origin",
             headers: { "X-Field-Download": village } });
           if (!page.ok || page.redirected) throw new Error(path + " " + page.status);
-          bytes += (await page.clone().arrayBuffer()).byteLength;
+          const size = (await page.clone().arrayBuffer()).byteLength;
+          bytes += size;
+          sent += Number(page.headers.get("Content-Length")) || size;
           await cache.put(new URL(path, location.href).href, page);
         }
         localStorage.setItem("everydoor-offline-" + village,
-          JSON.stringify({ pages: manifest.paths.length, bytes: bytes, at: new Date().toISOString() }));
+          JSON.stringify({ pages: manifest.paths.length, bytes: bytes, sent: sent, at: new Date().toISOString() }));
         showDownloaded(village);
         button.classList.add("done");
       } catch (failed) {
