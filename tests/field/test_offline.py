@@ -203,3 +203,30 @@ def test_a_server_error_keeps_the_queue_in_order_and_a_conflict_is_shown(live_se
         expect(page.locator("#attention-list li .why")).to_contain_text("nội dung khác")
         assert Visit.objects.get(uuid=first["uuid"]).note == ""
         assert Visit.objects.count() == 2
+
+
+@pytest.mark.browser
+def test_a_signed_out_phone_keeps_its_visits_until_the_officer_signs_in_again(live_server, transactional_db,
+                                                                              monkeypatch):
+    from playwright.sync_api import expect
+
+    monkeypatch.setenv("EVERYDOOR_TODAY", world.TODAY.isoformat())
+    field = world.build()
+    home, base = field["households"][0], live_server.url
+    with chromium_page(**PHONE) as page:
+        _sign_in(page, base, "can_bo")
+        page.goto(f"{base}/field/households/{home.id}/")
+        page.context.clear_cookies()  # the session ends with the page open
+        page.check("input[name=outcome][value=not_at_home]")
+        page.click("#visit-form button[type=submit]")
+        page.evaluate("Outbox.flush()")
+        expect(page.locator("#signin-banner")).to_be_visible()
+        expect(page.locator("#outbox-count")).to_have_text("1")
+        expect(page.locator("#attention-count")).to_have_text("0")  # not a refusal
+        assert not Visit.objects.exists() and not RefusedVisit.objects.exists()
+        page.click("#signin-banner a")
+        page.fill("input[name=username]", "can_bo")
+        page.fill("input[name=password]", PW)
+        page.click("button[type=submit]")
+        expect(page.locator("#outbox-count")).to_have_text("0", timeout=15_000)
+    assert Visit.objects.get().household == home

@@ -168,6 +168,6 @@ def test_the_service_worker_covers_the_field_pages_and_the_session_says_who(clie
     assert worker.status_code == 200 and worker["Content-Type"].startswith("text/javascript")
     assert worker["Service-Worker-Allowed"] == "/field/" and b"caches.open" in worker.content
     assert client.get("/field/session.json").status_code == 401
-    assert client.post("/field/visits", "{}", content_type="application/json").status_code == 302
+    assert client.post("/field/visits", "{}", content_type="application/json").status_code == 401
     answer = _signed_in(client, field["officer"]).get("/field/session.json").json()
     assert answer["user"] == "can_bo" and answer["csrf"]

@@ -109,11 +109,13 @@ def session(request):
     return JsonResponse({"signed_in": True, "user": request.user.get_username(), "csrf": get_token(request)})
 
 
-@login_required
 @require_POST
 def visit_send(request):
     """One queued visit from a phone: 201 new, 200 already recorded (a retry), 4xx refused (kept for
-    the manager, never to be re-sent by the phone)."""
+    the manager, never to be re-sent by the phone) but 401: signed out, nothing was looked at (the
+    phone keeps the visit and asks to sign in; a redirect to the sign-in page could pass for a 200)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"code": "signed_out", "field": None, "message": "sign in again"}, status=401)
     officer = _officer(request)
     try:
         payload = json.loads(request.body)

@@ -1,6 +1,7 @@
 /* The outbox: visits recorded on this phone wait in IndexedDB, each with the UUID made when it was
    recorded, until the server answers. Sent one after another in the order recorded:
-   - 2xx: arrived (201 new, 200 the server already had it: a retry) -> removed from the phone;
+   - 2xx naming this visit's UUID: arrived (201 new, 200 the server already had it: a retry) -> removed;
+   - 401 or a redirect: signed out, the server looked at nothing -> kept, "sign in again" shown;
    - 4xx: refused (household reassigned, resident deceased, same UUID with other content = 409)
           -> kept as "needs attention", never sent again, and the next visit goes on;
    - 5xx or no network: stop here and retry later, so no visit overtakes an earlier one.
@@ -68,8 +69,13 @@ window.Outbox = (function () {
       method: "POST", credentials: "same-origin", cache: "no-store",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify(item.visit),
+      redirect: "manual", // a redirect (to the sign-in page) is no answer to the visit
     });
+    if (answer.type === "opaqueredirect" || answer.status === 401) return "signin";
     if (answer.status >= 200 && answer.status < 300) {
+      let arrived = {};
+      try { arrived = await answer.json(); } catch (notJson) { return "later"; }
+      if (arrived.uuid !== item.uuid) return "later"; // not the server's answer to this visit
       await remove(item.uuid);
       return "sent";
     }
@@ -100,7 +106,8 @@ window.Outbox = (function () {
     for (const item of waiting) {
       let outcome;
       try { outcome = await sendOne(item, who.csrf); } catch (offline) { outcome = "later"; }
-      if (outcome === "later") break;
+      if (outcome === "signin") window.dispatchEvent(new CustomEvent("outbox-signin"));
+      if (outcome === "later" || outcome === "signin") break;
       done[outcome] += 1;
       changed();
     }
