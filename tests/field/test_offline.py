@@ -230,3 +230,27 @@ def test_a_signed_out_phone_keeps_its_visits_until_the_officer_signs_in_again(li
         page.click("button[type=submit]")
         expect(page.locator("#outbox-count")).to_have_text("0", timeout=15_000)
     assert Visit.objects.get().household == home
+
+
+@pytest.mark.browser
+def test_signing_out_clears_the_downloads_but_keeps_unsent_visits(live_server, transactional_db, monkeypatch):
+    from playwright.sync_api import expect
+
+    monkeypatch.setenv("EVERYDOOR_TODAY", world.TODAY.isoformat())
+    field = world.build()
+    base = live_server.url
+    with chromium_page(**PHONE) as page:
+        _sign_in(page, base, "can_bo")
+        _download(page, field["villages"][0])
+        page.route("**/field/visits", lambda route: route.fulfill(status=503, body="busy"))
+        _record(page, base, field["households"][0], "not_at_home", follow_up="2025-11-12")
+        page.evaluate("Outbox.flush()")
+        expect(page.locator("#outbox-count")).to_have_text("1")
+        page.click("#sign-out")
+        page.wait_for_url(f"{base}/login/")
+        assert page.evaluate("caches.open('everydoor-field-pages').then(c => c.keys()).then(k => k.length)") == 0
+        assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('everydoor-offline-')).length") == 0
+        assert page.context.request.get(f"{base}/field/session.json").status == 401  # signed out on the server
+        assert len(page.evaluate("""new Promise(ok => { const r = indexedDB.open('everydoor-field', 1);
+            r.onsuccess = () => { const q = r.result.transaction('visits').objectStore('visits').getAll();
+            q.onsuccess = () => ok(q.result); }; })""")) == 1  # the unsent visit is still there

@@ -189,6 +189,23 @@
     });
   });
 
+  // --- signing out: the downloaded pages hold residents' personal data; the unsent visits stay -----
+  const signOut = document.getElementById("sign-out");
+  if (signOut) {
+    signOut.addEventListener("click", async () => {
+      await caches.delete(CACHE);
+      Object.keys(localStorage).filter((k) => k.startsWith("everydoor-offline-"))
+        .forEach((k) => localStorage.removeItem(k));
+      try {
+        const who = await (await fetch(body.dataset.session, { cache: "no-store", credentials: "same-origin" })).json();
+        const form = new FormData();
+        form.append("csrfmiddlewaretoken", who.csrf || "");
+        await fetch(signOut.dataset.logout, { method: "POST", body: form, credentials: "same-origin" });
+      } catch (offline) { /* the session ends on the server by itself; the phone is cleared already */ }
+      location.href = signOut.dataset.login;
+    });
+  }
+
   window.addEventListener("outbox-change", render);
   window.addEventListener("outbox-signin", () => show(document.getElementById("signin-banner"), true));
   window.addEventListener("online", () => { showNetwork(); flushSoon(); });
