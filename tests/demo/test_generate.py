@@ -85,3 +85,23 @@ def test_parquet_registers(tmp_path):
     generate(tmp_path, scale=0.002, fmt="parquet")
     assert (tmp_path / "cards.parquet").exists() and not (tmp_path / "cards.csv").exists()
     assert check(tmp_path)["valid_cards"] == province_targets(0.002)["valid_cards"]
+
+
+def test_certificates_follow_the_hn_and_cn_holders_and_statuses_the_declassified_communes(demo):
+    out, manifest = demo
+    certificates = pl.read_csv(out / "certificates.csv", infer_schema_length=0)
+    population = pl.read_csv(out / "population.csv", infer_schema_length=0)
+    cards = pl.read_csv(out / "cards.csv", infer_schema_length=0)
+    assert certificates["valid_to"].unique().to_list() == ["2025-12-31"]
+    assert set(certificates["kind"]) == {"poor", "near_poor"}
+    assert certificates["household_code"].is_unique().all()
+    assert set(certificates["household_code"]) <= set(population["household_id"])
+    # Every household of a resident holding an HN card has a poor certificate.
+    hn = cards.filter(pl.col("group_code") == "HN").join(population, on="personal_id")["household_id"].unique()
+    poor = set(certificates.filter(pl.col("kind") == "poor")["household_code"])
+    assert hn.len() > 0 and set(hn) <= poor
+    statuses = pl.read_csv(out / "area_statuses.csv", infer_schema_length=0)
+    leaving = statuses.filter(pl.col("effective_to").is_not_null())
+    assert leaving.height == manifest["rows"]["communes_leaving"] > 0
+    assert leaving["effective_to"].unique().to_list() == ["2024-12-31"]
+    assert statuses.height > leaving.height and statuses["commune"].is_unique().all()

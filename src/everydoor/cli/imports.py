@@ -1,4 +1,4 @@
-"""`everydoor import units|population|cards|plans|agency-units`."""
+"""`everydoor import units|population|cards|plans|agency-units|certificates|area-statuses`."""
 
 from pathlib import Path
 
@@ -79,3 +79,29 @@ def agency_units(file: Path = FileArg, json: bool = Json) -> None:
         emit_json(counts)
     else:
         err_console.print(f"{counts['file']}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items() if k != "file"))
+
+
+def _print_reference_import(summary: dict, json: bool) -> None:
+    if json:
+        emit_json(summary)
+    else:
+        err_console.print(f"{summary['file']}: " + ", ".join(
+            f"{v:,} {k}" if isinstance(v, int) else f"{k} {v}" for k, v in summary.items() if k != "file"))
+
+
+@app.command()
+@command
+def certificates(file: Path = FileArg, json: bool = Json) -> None:
+    """Import households' poor / near-poor / average-living-standard certificates (all rows or none)."""
+    from everydoor.registry.certificates import certificates_import
+
+    _print_reference_import(certificates_import(path=file, actor=cli_actor()), json)
+
+
+@app.command("area-statuses")
+@command
+def area_statuses(file: Path = FileArg, json: bool = Json) -> None:
+    """Import communes' dated list statuses (especially difficult, island; all rows or none)."""
+    from everydoor.geo.statuses import area_statuses_import
+
+    _print_reference_import(area_statuses_import(path=file, actor=cli_actor()), json)

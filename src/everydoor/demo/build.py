@@ -20,7 +20,8 @@ def _files_ready(out_dir: Path, scale: float, seed: int) -> bool:
     if not manifest.exists():
         return False
     data = json.loads(manifest.read_text(encoding="utf-8"))
-    return data.get("scale") == scale and data.get("seed") == seed
+    statuses = all((out_dir / name).exists() for name in ("certificates.csv", "area_statuses.csv"))
+    return data.get("scale") == scale and data.get("seed") == seed and statuses
 
 
 def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Step = print) -> dict:
@@ -35,7 +36,9 @@ def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Ste
     from everydoor.demo.visits import demo_visits
     from everydoor.geo.models import AdminUnit
     from everydoor.geo.services import units_import
+    from everydoor.geo.statuses import area_statuses_import
     from everydoor.linkage.services import link_run
+    from everydoor.registry.certificates import certificates_import
     from everydoor.registry.services import cards_import, population_import
 
     timings: dict[str, float] = {}
@@ -57,6 +60,9 @@ def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Ste
     stage("import cards", lambda: cards_import(path=out_dir / "cards.csv", as_of=AS_OF, actor="demo"))
     stage("import agency units", lambda: agency_units_import(out_dir / "agency_units.csv"))
     stage("import plans", lambda: plans_import(out_dir / "plans.csv", actor="demo"))
+    stage("import certificates and list statuses", lambda: (
+        certificates_import(path=out_dir / "certificates.csv", actor="demo"),
+        area_statuses_import(path=out_dir / "area_statuses.csv", actor="demo")))
     links = stage("link", link_run)
     stage("coverage", lambda: [coverage_compute(as_of=d) for d in (AS_OF, YEAR_BEFORE)])
     province = AdminUnit.objects.get(level=AdminUnit.Level.PROVINCE, code="15")

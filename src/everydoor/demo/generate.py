@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from everydoor.demo import cards, names, output, places, population, targets
+from everydoor.demo import cards, names, output, places, population, statuses, targets
 
 Progress = Callable[[str, float], None]
 
@@ -212,6 +212,7 @@ def generate(out_dir: Path, *, scale: float = 1.0, seed: int = 2025, fmt: str = 
 
     report("files", 0.7)
     written = output.write_all(out_dir, fmt, pl_places, people, nonres, periods, counts, scale, rng)
+    written |= statuses.write_statuses(out_dir, people, pl_places.communes, profiles, declassified)
     manifest = output.manifest(scale, seed, fmt, expected, figures, written, counts, pl_places.communes)
     manifest["generation_seconds"] = round(time.perf_counter() - started, 1)
     (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
