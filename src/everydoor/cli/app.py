@@ -9,6 +9,7 @@ from everydoor.cli import (
     demo,
     fieldwork,
     imports,
+    lapses,
     linkage,
     registry,
     rules,
@@ -25,6 +26,9 @@ coverage.register(app)
 linkage.register(app)
 fieldwork.register(app)
 campaign.register(app)
+lapses.register(app)
+lapses.register_forecast(app)
+lapses.register_reminders(app)
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "everydoor.linkage",
     "everydoor.coverage",
     "everydoor.campaign",
+    "everydoor.lapses",
     "everydoor.web",
     "everydoor.field",
 ]

@@ -81,6 +81,32 @@ def load_frames(*, dates: list[dt.date]) -> dict[str, pl.DataFrame]:
     return {"persons": persons, "cards": cards, **frames.units_frames()}
 
 
+def load_card_periods() -> pl.DataFrame:
+    """Every card period (with its linked person), from the whole copy of this version of the registers:
+    lapse warnings and forecasts follow each card from one period to the next."""
+    folder = _root() / version_key()
+    cards = _copied(folder / "cards.parquet")
+    if cards is None:
+        cards = _store(folder, "cards", frames.cards_read())
+    _prune(_root())
+    return cards
+
+
+def load_persons() -> pl.DataFrame:
+    """Every resident, from the copy of this version of the registers."""
+    folder = _root() / version_key()
+    persons = _copied(folder / "persons.parquet")
+    return persons if persons is not None else _store(folder, "persons", frames.persons_read())
+
+
+def derived(name: str, build) -> pl.DataFrame:
+    """A frame computed from this version of the registers (build()), kept beside the copy and reused until
+    the registers change: e.g. each card period with the start of its holder's next one."""
+    folder = _root() / version_key()
+    frame = _copied(folder / f"{name}.parquet")
+    return frame if frame is not None else _store(folder, name, build())
+
+
 def _copied(path: Path) -> pl.DataFrame | None:
     if not path.exists():
         return None
