@@ -25,6 +25,7 @@ RECLASSIFIED_FROM = dt.date(2025, 1, 1)  # declassified communes: DK renewed as 
 
 M_D1 = AS_OF.year * 12 + AS_OF.month - 1  # month index of the as-of date
 M_D0 = YEAR_BEFORE.year * 12 + YEAR_BEFORE.month - 1
+FIRST_ENROLMENT_MONTH = 2003 * 12  # month index: January 2003
 
 
 def _month(dates: np.ndarray) -> np.ndarray:
@@ -175,7 +176,9 @@ def coverage_spans(people: pl.DataFrame, rng: np.random.Generator) -> pl.DataFra
     status_date = people["status_date"].to_numpy().astype("datetime64[D]")
     extend_2026 = np.isin(group, STATE_GROUPS) & (rng.random(n) < 0.3)
 
-    early = _first_day(rng.integers(2019 * 12, M_D0 + 1, n))
+    # Continuously insured people joined at any month of the last two decades: about 4.5% of them a year,
+    # so the year before YEAR_BEFORE shows the pace of new enrolments the year after it has (~66k).
+    early = _first_day(rng.integers(FIRST_ENROLMENT_MONTH, M_D0 + 1, n))
     new_month = rng.integers(M_D0 + 1, M_D1 + 1, n)
     # New enrolments and movers-in start a cycle when they pay.
     starts_now = np.isin(kind, ["enrolled", "mover_in", "nonres_new"])

@@ -13,6 +13,7 @@ import polars as pl
 from everydoor.demo import cards, names, output, places, population, statuses, targets
 
 Progress = Callable[[str, float], None]
+HISTORY_LAPSE_SHARE = 0.85  # of the uninsured (past school age) whose last card ended in the year before
 
 
 def _noop(_stage: str, _fraction: float) -> None:
@@ -80,8 +81,11 @@ def _coverage(people: pl.DataFrame, counts: pl.DataFrame, rng: np.random.Generat
     expr = pl.when(pl.col("person_idx").is_in(moved_card.implode()) & ~pl.col("person_idx").is_in(moved_valid.implode())).then(pl.lit("departed")).otherwise(expr)
     cov = cov.with_columns(coverage=expr)
     people = people.with_columns(coverage=cov["coverage"])
-    # Some of the uninsured held a card that ran out before the year began.
-    history = (pl.col("coverage") == "never") & (pl.col("age") >= 7.1) & pl.Series(rng.random(people.height) < 0.35)
+    # Most of the uninsured held a card that ran out in the year before the year began: the registers' own
+    # history shows about as many lapses a year (~90k) as the year to the as-of date has, so a forecast or a
+    # risk model learned from that history can be checked against the year that followed (bench/lapses.py).
+    history = (pl.col("coverage") == "never") & (pl.col("age") >= 7.1) & pl.Series(
+        rng.random(people.height) < HISTORY_LAPSE_SHARE)
     return people.with_columns(
         coverage=pl.when(history).then(pl.lit("history")).otherwise(pl.col("coverage")).fill_null("none")
     )

@@ -17,6 +17,7 @@ import math
 
 import polars as pl
 
+from everydoor.coverage import columnar
 from everydoor.coverage.selectors import Area, area_level
 from everydoor.lapses import periods as pd
 from everydoor.lapses import risk
@@ -34,7 +35,15 @@ def card_class() -> pl.Expr:
 
 
 def renewal_rates(regs: Registers, *, as_of: dt.date, province: str | None) -> pl.DataFrame:
-    """Per class: periods observed, the share renewed within RENEWAL_WINDOW_DAYS, its monthly low and high."""
+    """Per class: periods observed, the share renewed within RENEWAL_WINDOW_DAYS, its monthly low and high.
+    Learned once per version of the registers and date (kept beside the columnar copy)."""
+    if regs.known_on is None:
+        return columnar.derived(f"lapses-rates-{as_of.isoformat()}-{province or 'all'}",
+                                lambda: _learn_rates(regs, as_of=as_of, province=province))
+    return _learn_rates(regs, as_of=as_of, province=province)
+
+
+def _learn_rates(regs: Registers, *, as_of: dt.date, province: str | None) -> pl.DataFrame:
     history = risk.training_rows(regs, as_of=as_of - dt.timedelta(days=RENEWAL_WINDOW_DAYS - pd.RENEWAL_DAYS),
                                  province=province, sample=HISTORY_SAMPLE)
     history = history.with_columns(renewed=pd.renewed_within(RENEWAL_WINDOW_DAYS), card_class=card_class(),
@@ -64,10 +73,19 @@ def _rates_for(due: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
         high=pl.col("high").fill_null(first["high"]))
 
 
+def _new_enrolments(regs: Registers) -> pl.DataFrame:
+    """Every period that starts a participant's coverage (none in the 60 days before), placed: once per version."""
+    def build() -> pl.DataFrame:
+        fresh = pd.new_enrolments(regs.periods, start=dt.date.min, end=dt.date.max)
+        return _place(regs.periods.join(fresh.select("card_id"), on="card_id"), regs.persons).select(
+            "card_id", "valid_from", "commune_id")
+    return columnar.derived("lapses-new-enrolments", build) if regs.known_on is None else build()
+
+
 def enrolment_pace(regs: Registers, *, as_of: dt.date, commune_ids: list[int] | None) -> dict:
     """New enrolments per day over the last PACE_DAYS, and the slowest and fastest 30 days of the last 180."""
-    fresh = pd.new_enrolments(regs.periods, start=as_of - dt.timedelta(days=180), end=as_of)
-    placed = _place(regs.periods.join(fresh.select("card_id"), on="card_id"), regs.persons)
+    placed = _new_enrolments(regs).filter((pl.col("valid_from") > as_of - dt.timedelta(days=180))
+                                          & (pl.col("valid_from") <= as_of))
     if commune_ids is not None:
         placed = placed.filter(pl.col("commune_id").is_in(commune_ids))
     days = (as_of - placed["valid_from"]).dt.total_days() if placed.height else pl.Series([], dtype=pl.Int64)

@@ -23,8 +23,13 @@ UNIT_SCHEMA = {"unit_id": pl.Int64, "code": pl.Utf8, "name": pl.Utf8, "parent_id
 
 
 def _fetch(sql: str, schema: dict) -> pl.DataFrame:
+    """Dates come back as text from PostgreSQL's COPY and as dates from SQLite: read them as text, then parse."""
+    as_read = {name: pl.Utf8 if dtype == pl.Date else dtype for name, dtype in schema.items()}
     with connection.cursor() as cursor:
-        return fetch_frame(cursor, sql, schema=schema)
+        frame = fetch_frame(cursor, sql, schema=as_read) if connection.vendor == "postgresql" else \
+            fetch_frame(cursor, sql, schema=schema)
+    return frame.with_columns(pl.col(n).str.slice(0, 10).str.to_date("%Y-%m-%d") for n, t in schema.items()
+                              if t == pl.Date and frame.schema[n] == pl.Utf8)
 
 
 def registers() -> dict[str, pl.DataFrame]:
