@@ -153,3 +153,25 @@ def test_cli(w, tmp_path):
     assert result.exit_code == 0 and json.loads(result.stdout)["households"] >= 1
     result = runner.invoke(app, ["worklist", "--officer", "nobody"])
     assert result.exit_code == 1 and "nobody" in result.stderr
+
+
+def test_an_insured_resident_whose_support_ends_within_the_window(w):
+    """A poor household whose certificate ends in 28 days: its member's HN card runs on, but the state's
+    support ends; the list says when and what the household would pay from the day after."""
+    from everydoor.registry.models import HouseholdCertificate
+    from tests import factories as f
+    from tests.campaign.world import linked_card
+
+    poor = f.household(w.commune, w.village, code="HH-P")
+    HouseholdCertificate.objects.create(household=poor, kind="poor", valid_from=dt.date(2022, 1, 1),
+                                        valid_to=dt.date(2025, 11, 30))
+    member = f.person(full_name="Lý Văn Nghèo", dob=dt.date(1970, 1, 1), hh=poor, ethnicity="Kinh",
+                      relation_to_head="Chủ hộ")
+    linked_card(member, group="HN", valid_from=dt.date(2025, 1, 1), valid_to=dt.date(2026, 12, 31))
+    result = worklist(scope=worklist_scope(village=w.village, on=AS_OF), as_of=AS_OF, lang="en")
+    row = members(result)[member.pk]
+    assert (row["standing"], row["reason"], row["reason_date"]) == ("expiring", "support_ends", dt.date(2025, 11, 30))
+    bill = household_premium(dt.date(2025, 12, 1), ["GD"], months=12, province="15")
+    assert row["reason_text"] == f"Support ends on 2025-11-30: would pay {bill.total_net:,} VND a year"
+    listed = next(h for v in result["villages"] for h in v["households"] if h["code"] == "HH-P")
+    assert listed["expiring"] == 1

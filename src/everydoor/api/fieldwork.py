@@ -79,7 +79,7 @@ class MemberOut(Schema):
     sex: str
     relation: str
     standing: str  # insured, expiring, uninsured
-    reason: str | None  # never_enrolled, lapsed, expiring, other_province, not_linked
+    reason: str | None  # never_enrolled, lapsed, expiring, other_province, not_linked, support_ends
     reason_date: dt.date | None
     reason_text: str | None
     card: CardOut | None

@@ -42,12 +42,33 @@ REASONS = {
     "expiring": ("Thẻ sắp hết hạn ngày {date}", "Card expires on {date}"),
     "other_province": ("Có thẻ ở tỉnh khác", "Card in another province"),
     "not_linked": ("Có thẻ chưa được đối chiếu với người dân", "Card not linked to the resident"),
+    "support_ends": ("Hết hỗ trợ của Nhà nước ngày {date}: sẽ phải đóng {amount} đồng/năm",
+                     "Support ends on {date}: would pay {amount} VND a year"),
 }
 
 
-def reason_text(code: str, date: dt.date | None, lang: str) -> str:
+def reason_text(code: str, date: dt.date | None, lang: str, amount: int | None = None) -> str:
     vi, en = REASONS[code]
-    return (en if lang == "en" else vi).format(date=date.isoformat() if date else "")
+    return (en if lang == "en" else vi).format(date=date.isoformat() if date else "",
+                                               amount=f"{amount:,}" if amount is not None else "")
+
+
+def _support_ending(p: dict, card_group: str, certificates, statuses, province: str, on: dt.date,
+                    already_paying: int) -> dict | None:
+    """An insured resident whose state support (under 6, poor or near-poor certificate, the commune's listing)
+    ends within EXPIRING_DAYS: the day, and what they would pay from the day after (lapses/ warns of the same)."""
+    now = entitlement(on=on, dob_year=p["dob_year"], dob_month=p["dob_month"], dob_day=p["dob_day"],
+                      ethnicity=p["ethnicity"], certificates=certificates, commune_statuses=statuses, province=province)
+    if (now.group != card_group or now.support_share <= 0 or now.until is None
+            or not 0 <= (now.until - on).days <= EXPIRING_DAYS):
+        return None
+    after = now.until + dt.timedelta(days=1)
+    then = entitlement(on=after, dob_year=p["dob_year"], dob_month=p["dob_month"], dob_day=p["dob_day"],
+                       ethnicity=p["ethnicity"], certificates=certificates, commune_statuses=statuses, province=province)
+    if then.support_share >= now.support_share:
+        return None  # another support takes over (a certificate renewed, a pupil's share)
+    bill = _premium(after, (Member(then.group, then.categories),), province, already_paying)
+    return {"standing": "expiring", "reason": "support_ends", "reason_date": now.until, "amount": bill.total_net}
 
 
 def settles(outcome: str, follow_up: dt.date | None) -> bool:
@@ -191,10 +212,17 @@ def _household(h: dict, members: list[dict], data: dict, cards: dict, unlinked: 
     out_members, payers, already_paying = [], [], 0
     for p in sorted(members, key=lambda m: (m["relation_to_head"] != "Chủ hộ", m["dob_year"], m["id"])):
         standing = _member(p, cards.get(p["id"], []), unlinked.get(p["id"], []), province, on)
+        amount = None
+        if standing["standing"] == "insured" and standing["card"]:
+            ending = _support_ending(p, standing["card"]["group"], certificates, statuses, province, on,
+                                     already_paying)
+            if ending is not None:
+                amount = ending.pop("amount")
+                standing = {**standing, **ending}
         row = {"person_id": p["id"], "name": p["full_name"], "personal_id": p["personal_id"],
                "dob": p["dob"].isoformat() if p["dob"] else str(p["dob_year"]), "sex": p["sex"],
                "relation": p["relation_to_head"], **standing,
-               "reason_text": reason_text(standing["reason"], standing["reason_date"], lang)
+               "reason_text": reason_text(standing["reason"], standing["reason_date"], lang, amount)
                if standing["reason"] else None, "entitlement": None}
         if standing["standing"] == "uninsured":
             ent = entitlement(on=on, dob_year=p["dob_year"], dob_month=p["dob_month"], dob_day=p["dob_day"],
