@@ -23,7 +23,8 @@ from everydoor.lapses import periods as pd
 from everydoor.lapses import risk
 from everydoor.lapses.services import Registers, _place, area_communes, lapse_rows
 
-RENEWAL_WINDOW_DAYS = 60  # a card renewed up to two months late still counts by year's end
+RENEWAL_WINDOW_DAYS = pd.RENEWAL_DAYS  # renewed within 30 days: so the periods of the last month before as-of count
+# (a 60-day window left out the month before as-of, where the demo, as registers, holds many of the lapses)
 MIN_CLASS_PERIODS = 50  # fewer past periods in a class: it takes the paying households' rate
 PACE_DAYS = 90  # the recent pace of new enrolments: the last three months
 HISTORY_SAMPLE = 300_000  # past periods read for the rates: enough for each class, within the time budget
