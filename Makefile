@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export EVERYDOOR_FAST_HASHER ?= 1
 
-.PHONY: setup demo test test-sqlite test-postgres lint bench postgres browser
+.PHONY: setup demo test test-sqlite test-postgres lint bench postgres browser messages docs
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -43,6 +43,12 @@ lint: setup
 
 bench: setup
 	for b in bench/[!_]*.py; do $(PY) $$b || exit 1; done
+
+# The web app's Vietnamese catalogue: extract the strings (GNU gettext), then compile the .mo that is committed
+# (a fresh machine needs no gettext to run the app; tests/web/test_translations.py checks both are current).
+messages: setup
+	cd src/everydoor/web && DJANGO_SETTINGS_MODULE=everydoor.config.settings ../../../$(VENV)/bin/django-admin makemessages -l vi --no-obsolete --no-location
+	cd src/everydoor/web && DJANGO_SETTINGS_MODULE=everydoor.config.settings ../../../$(VENV)/bin/django-admin compilemessages
 
 docs: setup
 	$(PY) -m everydoor.cli.reference > docs/cli.md

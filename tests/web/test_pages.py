@@ -1,59 +1,138 @@
-"""Pages: login, area scope, and the communes page in a real browser (Debian's chromium)."""
+"""Area pages: sign-in, the dashboard from stored facts, drill-down to a household, masking, audit, queries."""
+
+import re
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from everydoor.accounts.models import Role
-from everydoor.accounts.services import user_upsert
-from tests import factories as f
-from tests.web.browser import chromium_page
+from everydoor.accounts.models import AuditEvent
+from everydoor.coverage.models import CoverageFact
+from tests.web import world as W
 
 
-def _world():
-    prov = f.province(code="98", name="Tỉnh Thử Nghiệm")
-    muong_bo, ban_lau = f.commune("Xã Mường Bo", prov=prov), f.commune("Xã Bản Lầu", prov=prov)
-    hh = f.household(muong_bo, f.village("Thôn Nậm Cang", com=muong_bo))
-    f.person(full_name="Giàng A Páo", hh=hh)
-    f.person(full_name="Sùng Thị Mai", hh=hh)
-    f.person(full_name="Lò Văn Ơn", com=ban_lau)
-    f.card(com=muong_bo)
-    return prov, muong_bo, ban_lau
+def _bare(response, path: str) -> str:
+    """The page without its own path and CSRF token (masked anew on every response)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode()).replace(path, "")
 
 
-@pytest.mark.django_db
-def test_pages_need_a_login_and_show_only_the_users_area(client):
-    prov, muong_bo, _ = _world()
-    assert client.get("/").status_code == 302
-    user_upsert(username="chair", password="pw-123456", role=Role.COMMUNE_CHAIR, area=muong_bo)
-    client.login(username="chair", password="pw-123456")
-    page = client.get("/").content.decode()
-    assert "Xã Mường Bo" in page and "Xã Bản Lầu" not in page
-    user_upsert(username="boss", password="pw-123456", role=Role.PROVINCE, area=prov)
-    client.login(username="boss", password="pw-123456")
-    page = client.get("/").content.decode()
-    assert "Xã Mường Bo" in page and "Xã Bản Lầu" in page
+def _login(client, name):
+    assert client.login(username=name, password=W.PW)
 
 
-@pytest.mark.django_db
-def test_a_user_without_an_area_is_refused(client):
-    get_user_model().objects.create_user(username="nobody", password="pw-123456")
-    client.login(username="nobody", password="pw-123456")
+def test_pages_need_a_sign_in(client, w):
+    for url in ("/", f"/area/{w['a'].code}/", "/audit/", f"/household/{w['households'][w['a'].pk][0].pk}/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith("/login/"), url
+
+
+def test_a_user_without_an_area_is_refused(client, db):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user(username="nobody", password=W.PW)
+    client.login(username="nobody", password=W.PW)
     response = client.get("/")
     assert response.status_code == 403 and "no area" in response.content.decode()
 
 
-@pytest.mark.browser
-def test_login_and_communes_in_chromium(live_server, transactional_db):
-    prov, _, _ = _world()
-    user_upsert(username="boss", password="pw-123456", role=Role.PROVINCE, area=prov)
-    with chromium_page() as page:
-        page.goto(f"{live_server.url}/")
-        page.fill("input[name=username]", "boss")
-        page.fill("input[name=password]", "pw-123456")
-        page.click("button[type=submit]")
-        page.wait_for_selector("table#communes")
-        rows = page.locator("table#communes tbody tr")
-        assert rows.count() == 2
-        text = page.locator("table#communes").inner_text()
-        assert "Xã Mường Bo" in text and "Xã Bản Lầu" in text
-        assert page.locator("h1").inner_text() == "Tỉnh Thử Nghiệm"
+def test_the_province_dashboard_reads_stored_facts_of_the_latest_date(client, w, django_assert_max_num_queries):
+    _login(client, "leader")
+    total = CoverageFact.objects.get(as_of=W.AS_OF, level="province", area_code="98", dimension="")
+    before = CoverageFact.objects.get(as_of=W.YEAR_BEFORE, level="province", area_code="98", dimension="")
+    with django_assert_max_num_queries(16):
+        response = client.get("/")
+    assert response.status_code == 200
+    context = response.context
+    assert context["as_of"] == W.AS_OF and context["dates"] == [W.AS_OF, W.YEAR_BEFORE]
+    assert context["figures"]["cards"] == total.cards and context["facts"]["change"] == total.cards - before.cards
+    assert [r["name"] for r in context["communes"]] == ["Phường Cam Đường", "Xã Bản Lầu", "Xã Mường Bo"]
+    assert [r["code"] for r in context["units"]] == ["U2", "U1"]  # by name: Cam Đường, Mường Khương
+    page = response.content.decode()
+    assert "31/10/2025" in page and "<svg" in page and 'href="/area/' in page
+    # Vietnamese by default: decimal comma
+    rate = context["figures"]["resident_rate"]
+    assert f"{rate:.2f}".replace(".", ",") + "%" in page
+    # another computed date is shareable in the URL
+    response = client.get("/", {"as_of": W.YEAR_BEFORE.isoformat()})
+    assert response.context["figures"]["cards"] == before.cards and response.context["facts"]["change"] is None
+
+
+def test_a_date_without_facts_or_a_bad_date_is_a_clear_400(client, w):
+    _login(client, "leader")
+    response = client.get("/", {"as_of": "2025-01-01"})
+    assert response.status_code == 400 and "2025-10-31" in response.content.decode()
+    assert client.get("/", {"as_of": "31/10/2025"}).status_code == 400
+
+
+def test_the_page_never_computes_coverage(client, w, monkeypatch):
+    def refuse(**kwargs):
+        raise AssertionError("a page computed coverage")
+
+    monkeypatch.setattr("everydoor.coverage.services.coverage_compute", refuse)
+    _login(client, "leader")
+    assert client.get(f"/area/{w['a'].code}/").status_code == 200
+
+
+def test_drill_down_province_unit_commune_village_household(client, w, django_assert_max_num_queries):
+    _login(client, "leader")
+    a, village = w["a"], w["villages"][w["a"].pk][0]
+    unit = client.get("/unit/U1/")
+    assert [r["code"] for r in unit.context["communes"]] == sorted([w["a"].code, w["b"].code],
+                                                                   key=lambda c: {w["a"].code: 1, w["b"].code: 0}[c])
+    with django_assert_max_num_queries(16):
+        commune = client.get(f"/area/{a.code}/")
+    assert [r["name"] for r in commune.context["villages"]] == ["Thôn Nậm Cang", "Thôn Pạc Tà"]
+    assert "BHXH cơ sở Mường Khương" in commune.content.decode()  # the trail names the agency unit
+    with django_assert_max_num_queries(16):
+        page = client.get(f"/area/{village.code}/")
+    rows = page.context["households"]
+    assert len(rows) == 2 and all(r["residents"] == 3 for r in rows)
+    assert sum(r["insured"] for r in rows) == sum(1 for r in rows for _ in range(r["insured"]))
+    hh = w["households"][a.pk][0]
+    with django_assert_max_num_queries(16):
+        page = client.get(f"/household/{hh.pk}/")
+    members = page.context["members"]
+    assert len(members) == 3 and members[0]["shown_id"] == members[0]["personal_id"]  # the data office sees IDs
+    event = AuditEvent.objects.get(action="lookup", object_type="household")
+    assert event.object_id == hh.code and event.detail["members"] == [m["id"] for m in members]
+
+
+def test_commune_chairman_sees_masked_ids_and_only_the_commune(client, w):
+    _login(client, "chair")
+    home = client.get("/")
+    assert home.context["area"] == w["a"] and "Xã Bản Lầu" not in home.content.decode()
+    hh = w["households"][w["a"].pk][0]
+    page = client.get(f"/household/{hh.pk}/")
+    member = page.context["members"][0]
+    assert member["shown_id"] == "********" + member["personal_id"][-4:]
+    assert member["personal_id"] not in page.content.decode()
+
+
+@pytest.mark.parametrize("name", ["chair", "officer", "manager"])
+def test_another_areas_pages_are_404_like_pages_that_do_not_exist(client, w, name):
+    _login(client, name)
+    missing = client.get("/area/99999/")
+    other_c = w["c"]  # outside every commune-level user's scope
+    for url in (f"/area/{other_c.code}/", f"/area/{w['villages'][other_c.pk][0].code}/",
+                f"/household/{w['households'][other_c.pk][0].pk}/", "/area/98/", "/unit/U2/", "/audit/", "/audit.csv"):
+        response = client.get(url)
+        assert response.status_code == 404, (name, url)
+        assert _bare(response, url) == _bare(missing, "/area/99999/")  # no hint that it exists
+    assert not AuditEvent.objects.filter(object_type="household").exists()
+
+
+def test_english_on_request_with_its_own_number_format(client, w):
+    _login(client, "leader")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/").content.decode()
+    assert "Official rate" in page and "2025-10-31" in page and 'lang="en"' in page
+    client.post("/i18n/setlang/", {"language": "vi", "next": "/"})
+    page = client.get("/").content.decode()
+    assert "Tỷ lệ báo cáo" in page and 'lang="vi"' in page
+
+
+def test_security_headers(client, w):
+    _login(client, "leader")
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert "<script" not in response.content.decode() and " style=" not in response.content.decode()

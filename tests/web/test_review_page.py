@@ -76,8 +76,8 @@ def test_roles_that_do_not_review_see_no_personal_data_and_decide_nothing(client
     _login(client, "someone", role, prov)
     assert 'href="/review/"' not in client.get("/").content.decode()
     response = client.get("/review/")
-    assert response.status_code == 403 and "Giàng" not in response.content.decode()
-    assert client.post(f"/review/{items['a'].id}/accept").status_code == 403
+    assert response.status_code == 404 and "Giàng" not in response.content.decode()  # outside the scope: 404
+    assert client.post(f"/review/{items['a'].id}/accept").status_code == 404
     assert ReviewItem.objects.get(id=items["a"].id).decision == "pending"
     assert not Link.objects.exists() and not AuditEvent.objects.exists()
 
@@ -86,8 +86,8 @@ def test_roles_that_do_not_review_see_no_personal_data_and_decide_nothing(client
 def test_an_item_outside_the_area_cannot_be_decided(client):
     _, a, _, items = _world()
     _login(client, "manager_a", Role.UNIT_MANAGER, a)
-    assert client.post(f"/review/{items['b'].id}/accept").status_code == 403
-    assert client.post(f"/review/{items['b'].id}/reject").status_code == 403
+    assert client.post(f"/review/{items['b'].id}/accept").status_code == 404
+    assert client.post(f"/review/{items['b'].id}/reject").status_code == 404
     assert ReviewItem.objects.get(id=items["b"].id).decision == "pending"
     assert not Link.objects.exists() and not AuditEvent.objects.filter(action="review").exists()
     assert client.post("/review/999999/accept").status_code == 404
@@ -108,7 +108,7 @@ def test_accept_links_the_pair_and_records_the_reviewer(client):
     audit = AuditEvent.objects.get(action="review")
     assert (audit.user, audit.object_id, audit.detail["decision"]) == (user, str(item.id), "accepted")
     page = client.get(response.url)
-    assert _shown(page) == [items["a"].id] and f"Review item {item.id} accepted" in page.content.decode()
+    assert _shown(page) == [items["a"].id] and f"Đã chấp nhận cặp {item.id}" in page.content.decode()
 
 
 @pytest.mark.django_db
@@ -120,7 +120,7 @@ def test_a_rejection_is_final_and_a_second_decision_is_a_message_not_an_error(cl
     item.refresh_from_db()
     assert (item.decision, item.reviewer) == ("rejected", user) and not Link.objects.exists()
     page = client.post(f"/review/{item.id}/accept", follow=True)
-    assert page.status_code == 200 and f"review item {item.id} was already rejected" in page.content.decode()
+    assert page.status_code == 200 and f"Cặp {item.id} đã được quyết định trước đó: review item {item.id} was already rejected" in page.content.decode()
     item.refresh_from_db()
     assert item.decision == "rejected" and not Link.objects.exists()
     assert AuditEvent.objects.filter(action="review").count() == 1
@@ -136,11 +136,11 @@ def test_accept_a_pair_in_chromium(live_server, transactional_db):
         page.goto(f"{live_server.url}/review/")
         page.fill("input[name=username]", "boss")
         page.fill("input[name=password]", PW)
-        page.click("button[type=submit]")
+        page.click("#sign-in")
         pair = page.locator(f"#item-{items['a'].id}")
         expect(pair).to_contain_text("Giàng A Páo")
         pair.locator("button.accept").click()
-        expect(page.locator("ul.messages")).to_contain_text(f"Review item {items['a'].id} accepted")
+        expect(page.locator("ul.messages")).to_contain_text(f"Đã chấp nhận cặp {items['a'].id}")
         expect(pair).to_have_count(0)
         assert page.locator("section.pair").count() == 2
     assert Link.objects.get(card_id=items["a"].card_id).method == "manual"

@@ -17,8 +17,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     @command
-    def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-        """Serve the web app."""
+    def serve(host: str = "127.0.0.1", port: int = 8000,
+              workers: int = typer.Option(2, help="Processes (one per core)"),
+              threads: int = typer.Option(8, help="Threads per process")) -> None:
+        """Serve the web app on an existing database (gunicorn; static files through whitenoise)."""
         from everydoor.web.server import serve as run_server
 
-        run_server(host=host, port=port)
+        run_server(host=host, port=port, workers=workers, threads=threads)

@@ -13,12 +13,14 @@ from everydoor.cli import (
     linkage,
     registry,
     rules,
+    users,
 )
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="everydoor: registers, coverage and field work.")
 app.add_typer(imports.app, name="import", help="Import administrative units and registers.")
 app.add_typer(registry.quarantine_app, name="quarantine", help="Rows rejected by imports.")
 app.add_typer(demo.app, name="demo", help="The synthetic Lào Cai demo.")
+app.add_typer(users.app, name="user", help="Web app accounts: role and area.")
 registry.register(app)
 admin.register(app)
 rules.register(app)

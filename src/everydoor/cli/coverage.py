@@ -117,8 +117,12 @@ def register(app: typer.Typer) -> None:
         day = _date(as_of, "--as-of")
         unit = _area(area)
         if not cached:
+            from everydoor.coverage.digest import change_parts_compute
+
             run = coverage_compute(as_of=day)
             err_console.print(f"coverage facts for {day}: {run['facts']:,} rows in {run['duration_s']:.1f} s")
+            parts = change_parts_compute(as_of=day)  # what the dashboards' waterfalls draw
+            err_console.print(f"change on the year by part, {parts['areas']} areas: {parts['duration_s']:.1f} s")
         if by:
             rows = coverage_breakdown(unit, day, by)
             if json:

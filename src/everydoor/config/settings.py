@@ -10,7 +10,23 @@ PROJECT_DIR = Path(os.environ.get("EVERYDOOR_HOME", Path.cwd()))
 VAR_DIR = Path(os.environ.get("EVERYDOOR_VAR", PROJECT_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = os.environ.get("EVERYDOOR_SECRET_KEY", "dev-only-not-secret")
+
+
+def _secret_key() -> str:
+    """EVERYDOOR_SECRET_KEY, else a random key kept beside the database (made on first start): a known
+    key would let anyone forge session cookies and API tokens."""
+    if os.environ.get("EVERYDOOR_SECRET_KEY"):
+        return os.environ["EVERYDOOR_SECRET_KEY"]
+    import secrets
+
+    kept = VAR_DIR / "secret_key"
+    if not kept.exists():
+        kept.write_text(secrets.token_urlsafe(50), encoding="ascii")
+        kept.chmod(0o600)
+    return kept.read_text(encoding="ascii").strip()
+
+
+SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("EVERYDOOR_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("EVERYDOOR_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
@@ -22,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "axes",
+    "csp",
     "everydoor.core",
     "everydoor.accounts",
     "everydoor.geo",
@@ -38,14 +56,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "everydoor.web.language.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "everydoor.web.errors.UserErrorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it answers a locked-out sign-in
 ]
 
 ROOT_URLCONF = "everydoor.config.urls"
@@ -61,6 +81,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "everydoor.web.context.navigation",
             ]
         },
     }
@@ -86,6 +108,40 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Failed sign-ins are throttled (django-axes): after AXES_FAILURE_LIMIT failures for one user name from one
+# address, that pair is locked out for an hour. The first backend skips sign-ins made without a request
+# (scripts, the test client): only forms reached over the network are throttled.
+AUTHENTICATION_BACKENDS = ["everydoor.accounts.backends.SignInThrottle", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("EVERYDOOR_SIGNIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+AXES_VERBOSE = False
+
+# Security headers. Nothing inline: every script and style is a file of ours (CSP), no framing.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"], "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"], "base-uri": ["'none'"], "frame-ancestors": ["'none'"], "form-action": ["'self'"],
+    }
+}
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 3600  # a working day
+# Served over HTTPS (behind the agency's TLS proxy): secure cookies and HSTS. Off by default, since the
+# demo and an intranet without a certificate are served over plain HTTP.
+HTTPS = os.environ.get("EVERYDOOR_HTTPS", "0") == "1"
+if HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS if h]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -98,6 +154,9 @@ EVERYDOOR_RULE_OVERRIDES = os.environ.get("EVERYDOOR_RULE_OVERRIDES")
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers as each language writes them: 31/10/2025 and 1.475.810 in Vietnamese.
+FORMAT_MODULE_PATH = ["everydoor.web.formats"]
+USE_THOUSAND_SEPARATOR = True
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -108,6 +167,9 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
+# A file of commune boundaries (GeoJSON, features with the commune code in properties "code" or "ma_xa"):
+# the map draws them; without one it draws a dot per commune at its position.
+EVERYDOOR_BOUNDARIES = os.environ.get("EVERYDOOR_BOUNDARIES")
 
 LOGGING = {
     "version": 1,

@@ -34,12 +34,18 @@ def _born_between(alias: str, d1: dt.date, d2: dt.date) -> str:
             f"({alias}.dob IS NULL AND {alias}.dob_year > {d1.year} AND {alias}.dob_year <= {d2.year}))")
 
 
-def _cards_sql(d1: dt.date, d2: dt.date, groups: tuple[str, ...]) -> str:
+def _cards_sql(d1: dt.date, d2: dt.date, groups: tuple[str, ...], by: str) -> str:
+    """Parts of the change in valid cards for every area of the `areas` table (unit_id -> area_key) at once.
+
+    An area is a set of communes (by = "commune") or of villages (by = "village"). A holder's cards in an
+    area (n1, n2) and elsewhere (o1, o2: all of the holder's cards less those) classify it, per area.
+    """
     g = ", ".join(f"'{x}'" for x in groups)
     died = f"(p.status = 'deceased' AND {_between('p.status_date', d1, d2)})"
     left = f"(p.status = 'moved_out' AND {_between('p.status_date', d1, d2)})"
     arrived = f"(p.status = 'resident' AND {_between('p.status_date', d1, d2)})"
     corrected = _between("p.field_status_date", d1, d2)
+    person_here = "(pa.area_key IS NOT NULL)"
     return f"""
 WITH placed AS (
   SELECT c.*, COALESCE(CAST(c.person_id AS VARCHAR), CASE WHEN c.si_code <> '' THEN 'si:' || c.si_code END,
@@ -50,44 +56,50 @@ WITH placed AS (
          c.valid_from <= {_lit(d2)} AND c.valid_to >= {_lit(d2)} AS on2
   FROM cards c LEFT JOIN persons p ON p.person_id = c.person_id
 ),
-flagged AS (SELECT placed.*, {{in_area}} AS here FROM placed),
-holders AS (
-  SELECT holder, any_value(person_id) AS person_id,
-         SUM(CASE WHEN on1 AND here THEN 1 ELSE 0 END) AS n1,
-         SUM(CASE WHEN on2 AND here THEN 1 ELSE 0 END) AS n2,
-         SUM(CASE WHEN on1 AND NOT here THEN 1 ELSE 0 END) AS o1,
-         SUM(CASE WHEN on2 AND NOT here THEN 1 ELSE 0 END) AS o2,
-         SUM(CASE WHEN on2 AND here AND valid_from > {_lit(d1)} THEN 1 ELSE 0 END) AS new2,
-         arg_max(CASE WHEN on1 AND here THEN group_code END, CASE WHEN on1 AND here THEN valid_from END) AS group1,
-         arg_max(CASE WHEN on1 AND here THEN payer_group END, CASE WHEN on1 AND here THEN valid_from END) AS payer1,
-         arg_max(CASE WHEN on2 AND here THEN payer_group END, CASE WHEN on2 AND here THEN valid_from END) AS payer2
-  FROM flagged GROUP BY holder
+totals AS (
+  SELECT holder, SUM(CASE WHEN on1 THEN 1 ELSE 0 END) AS t1, SUM(CASE WHEN on2 THEN 1 ELSE 0 END) AS t2
+  FROM placed GROUP BY holder
 ),
+keyed AS (SELECT placed.*, a.area_key FROM placed JOIN areas a ON a.unit_id = placed.area_{by}),
+per_area AS (
+  SELECT area_key, holder, any_value(person_id) AS person_id,
+         SUM(CASE WHEN on1 THEN 1 ELSE 0 END) AS n1,
+         SUM(CASE WHEN on2 THEN 1 ELSE 0 END) AS n2,
+         SUM(CASE WHEN on2 AND valid_from > {_lit(d1)} THEN 1 ELSE 0 END) AS new2,
+         arg_max(CASE WHEN on1 THEN group_code END, CASE WHEN on1 THEN valid_from END) AS group1,
+         arg_max(CASE WHEN on1 THEN payer_group END, CASE WHEN on1 THEN valid_from END) AS payer1,
+         arg_max(CASE WHEN on2 THEN payer_group END, CASE WHEN on2 THEN valid_from END) AS payer2
+  FROM keyed GROUP BY area_key, holder
+),
+holders AS (SELECT per_area.*, t.t1 - per_area.n1 AS o1, t.t2 - per_area.n2 AS o2
+            FROM per_area JOIN totals t ON t.holder = per_area.holder),
 classified AS (
   SELECT h.*, n2 - n1 AS delta, CASE
     WHEN n1 > 0 AND n2 > 0 THEN 'duplicates'
     WHEN n1 > 0 AND h.person_id IS NOT NULL AND {died} THEN 'deaths'
-    WHEN n1 > 0 AND h.person_id IS NOT NULL AND ({left} OR (o2 > 0 AND NOT {{person_here}})) THEN 'moves_out'
+    WHEN n1 > 0 AND h.person_id IS NOT NULL AND ({left} OR (o2 > 0 AND NOT {person_here})) THEN 'moves_out'
     WHEN n1 > 0 AND h.person_id IS NOT NULL AND {corrected} THEN 'field_corrections'
     WHEN n1 > 0 AND o2 > 0 THEN 'remapping'
     WHEN n1 > 0 AND group1 IN ({g}) THEN 'reclassification'
     WHEN n1 > 0 THEN 'lapses'
     WHEN n2 > 0 AND h.person_id IS NOT NULL AND {_born_between('p', d1, d2)} THEN 'births'
-    WHEN n2 > 0 AND h.person_id IS NOT NULL AND ({arrived} OR (o1 > 0 AND {{person_here}})) THEN 'moves_in'
+    WHEN n2 > 0 AND h.person_id IS NOT NULL AND ({arrived} OR (o1 > 0 AND {person_here})) THEN 'moves_in'
     WHEN n2 > 0 AND o1 > 0 THEN 'remapping'
     WHEN n2 > 0 THEN 'new_enrolments'
     ELSE 'other' END AS part
   FROM holders h LEFT JOIN persons p ON p.person_id = h.person_id
+       LEFT JOIN areas pa ON pa.unit_id = p.{by}_id AND pa.area_key = h.area_key
   WHERE n1 > 0 OR n2 > 0
 )
-SELECT part, SUM(delta) AS delta, COUNT(*) AS holders,
+SELECT area_key, part, SUM(delta) AS delta, COUNT(*) AS holders,
        SUM(CASE WHEN n1 > 0 AND n2 > 0 AND new2 > 0 THEN 1 ELSE 0 END) AS renewals,
        SUM(CASE WHEN n1 > 0 AND n2 > 0 AND new2 > 0 AND payer1 <> payer2 THEN 1 ELSE 0 END) AS renewed_other_payer
-FROM classified GROUP BY part
+FROM classified GROUP BY area_key, part
 """
 
 
-def _residents_sql(d1: dt.date, d2: dt.date, groups: tuple[str, ...]) -> str:
+def _residents_sql(d1: dt.date, d2: dt.date, groups: tuple[str, ...], by: str) -> str:
+    """Parts of the change in insured residents for every area of the `areas` table at once."""
     g = ", ".join(f"'{x}'" for x in groups)
     return f"""
 WITH linked AS (
@@ -101,14 +113,14 @@ WITH linked AS (
   FROM cards c WHERE c.person_id IS NOT NULL GROUP BY c.person_id
 ),
 people AS (
-  SELECT p.*, CASE WHEN {resident_condition('p', d1)} AND COALESCE(l.c1, 0) = 1 THEN 1 ELSE 0 END AS i1,
+  SELECT p.*, a.area_key,
+         CASE WHEN {resident_condition('p', d1)} AND COALESCE(l.c1, 0) = 1 THEN 1 ELSE 0 END AS i1,
          CASE WHEN {resident_condition('p', d2)} AND COALESCE(l.c2, 0) = 1 THEN 1 ELSE 0 END AS i2,
          l.group1, COALESCE(l.renewed, 0) AS renewed
-  FROM persons p LEFT JOIN linked l ON l.person_id = p.person_id
-  WHERE {{person_here}}
+  FROM persons p JOIN areas a ON a.unit_id = p.{by}_id LEFT JOIN linked l ON l.person_id = p.person_id
 ),
 classified AS (
-  SELECT i2 - i1 AS delta, i1, i2, renewed, CASE
+  SELECT area_key, i2 - i1 AS delta, i1, i2, renewed, CASE
     WHEN i1 = 1 AND i2 = 1 THEN 'duplicates'
     WHEN i1 = 1 AND p.status = 'deceased' AND {_between('p.status_date', d1, d2)} THEN 'deaths'
     WHEN i1 = 1 AND p.status = 'moved_out' AND {_between('p.status_date', d1, d2)} THEN 'moves_out'
@@ -121,9 +133,9 @@ classified AS (
     ELSE 'other' END AS part
   FROM people p WHERE i1 = 1 OR i2 = 1
 )
-SELECT part, SUM(delta) AS delta, COUNT(*) AS holders,
+SELECT area_key, part, SUM(delta) AS delta, COUNT(*) AS holders,
        SUM(CASE WHEN i1 = 1 AND i2 = 1 AND renewed = 1 THEN 1 ELSE 0 END) AS renewals, 0 AS renewed_other_payer
-FROM classified GROUP BY part
+FROM classified GROUP BY area_key, part
 """
 
 
@@ -141,24 +153,34 @@ def change_frames(data: dict[str, pl.DataFrame], d1: dt.date, d2: dt.date, *, co
                   village_id: int | None = None, groups: tuple[str, ...] = DIFFICULT_AREA_GROUPS) -> dict:
     """The decomposition over frames (pure): cards and insured residents, each {total, parts, flows}."""
     if village_id is not None:
-        in_area, person_here = f"(area_village = {int(village_id)})", f"(p.village_id = {int(village_id)})"
-    else:
-        ids = ", ".join(str(int(i)) for i in commune_ids) or "NULL"
-        in_area = f"(area_commune IN ({ids}))"
-        person_here = f"(p.commune_id IN ({ids}))"
-    in_area = f"COALESCE({in_area}, FALSE)"
-    person_here = f"COALESCE({person_here}, FALSE)"
+        return change_by_area(data, d1, d2, {"area": [village_id]}, by="village", groups=groups)["area"]
+    return change_by_area(data, d1, d2, {"area": list(commune_ids)}, groups=groups)["area"]
+
+
+def change_by_area(data: dict[str, pl.DataFrame], d1: dt.date, d2: dt.date, areas: dict[str, list[int]], *,
+                   by: str = "commune", groups: tuple[str, ...] = DIFFICULT_AREA_GROUPS) -> dict[str, dict]:
+    """The decomposition of many areas in one pass: area key -> its communes' (or villages') ids.
+
+    One scan for all of a province's communes, agency units and the province itself: what the pages'
+    waterfalls read is materialised in seconds (coverage.digest), not one area at a time.
+    """
+    if by not in ("commune", "village"):
+        raise ValueError(by)
+    mapping = pl.DataFrame([(int(unit), key) for key, units in areas.items() for unit in units],
+                           schema={"unit_id": pl.Int64, "area_key": pl.String}, orient="row")
+    found: dict[str, dict[str, list]] = {key: {"cards": [], "insured_residents": []} for key in areas}
     con = duckdb.connect()
     try:
         con.register("cards", data["cards"].to_arrow())
         con.register("persons", with_field_columns(data["persons"]).to_arrow())
-        cards_sql = _cards_sql(d1, d2, groups).replace("{in_area}", in_area).replace("{person_here}", person_here)
-        res_sql = _residents_sql(d1, d2, groups).replace("{person_here}", person_here)
-        cards = _summary(con.sql(cards_sql).fetchall())
-        residents = _summary(con.sql(res_sql).fetchall())
+        con.register("areas", mapping.to_arrow())
+        for measure, sql in (("cards", _cards_sql(d1, d2, groups, by)),
+                             ("insured_residents", _residents_sql(d1, d2, groups, by))):
+            for key, *row in con.sql(sql).fetchall():
+                found[key][measure].append(tuple(row))
     finally:
         con.close()
-    return {"cards": cards, "insured_residents": residents}
+    return {key: {measure: _summary(rows) for measure, rows in measures.items()} for key, measures in found.items()}
 
 
 def area_scope(area: AdminUnit | AgencyUnit) -> dict:

@@ -67,3 +67,19 @@ class CoverageFact(models.Model):
 
     def __str__(self):
         return f"{self.as_of} {self.level} {self.area_code} {self.dimension}={self.value}"
+
+
+class ChangePart(models.Model):
+    """One part of the change on the year in one area (coverage.digest): what the dashboard's waterfall
+    draws, materialised when coverage is computed, since the decomposition reads the registers."""
+
+    as_of = models.DateField()
+    date_from = models.DateField()  # a year before
+    level = models.CharField(max_length=12, choices=CoverageFact.Level.choices)
+    area_code = models.CharField(max_length=32)
+    part = models.CharField(max_length=20)  # coverage.change.PARTS
+    cards = models.IntegerField()  # change in valid cards placed in the area
+    insured_residents = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["as_of", "level", "area_code"])]

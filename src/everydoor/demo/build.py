@@ -29,6 +29,7 @@ def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Ste
     from everydoor.accounts.models import Role
     from everydoor.accounts.services import user_upsert
     from everydoor.campaign.services import agency_units_import
+    from everydoor.coverage.digest import change_parts_compute
     from everydoor.coverage.services import coverage_compute, plans_import
     from everydoor.demo.field import BASELINE as FIELD_BASELINE
     from everydoor.demo.field import field_setup
@@ -65,6 +66,7 @@ def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Ste
         area_statuses_import(path=out_dir / "area_statuses.csv", actor="demo")))
     links = stage("link", link_run)
     stage("coverage", lambda: [coverage_compute(as_of=d) for d in (AS_OF, YEAR_BEFORE)])
+    stage("change parts", lambda: change_parts_compute(as_of=AS_OF))  # the dashboards' waterfalls
     province = AdminUnit.objects.get(level=AdminUnit.Level.PROVINCE, code="15")
     user_upsert(username="demo", password=DEMO_PASSWORD, role=Role.PROVINCE, area=province, is_staff=True)
     muong_bo = AdminUnit.objects.get(level=AdminUnit.Level.COMMUNE, province_code="15", key="muongbo")

@@ -20,12 +20,12 @@ def review_list(*, decision: str = ReviewItem.Decision.PENDING, limit: int | Non
     return [_review_row(item) for item in items]
 
 
-def review_page(*, area: AdminUnit, commune_code: str | None = None, number=1, per_page: int = 50) -> Page:
-    """One page of the pending pairs whose card or resident is in `area` (or in one of its communes).
+def review_page(*, communes: QuerySet[AdminUnit], commune_code: str | None = None, number=1,
+                per_page: int = 50) -> Page:
+    """One page of the pending pairs whose card or resident is in one of `communes` (the reviewer's scope).
 
-    A commune code outside the area selects nothing. The page's object_list holds review_list rows.
+    A commune code outside them selects nothing. The page's object_list holds review_list rows.
     """
-    communes = communes_in(area)
     if commune_code:
         communes = communes.filter(code=commune_code)
     page = Paginator(_in_communes(_review_items(ReviewItem.Decision.PENDING), communes), per_page).get_page(number)

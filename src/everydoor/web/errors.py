@@ -1,6 +1,6 @@
 """Turn a user error raised by a service into a clear 4xx page, never a traceback."""
 
-from django.http import HttpResponse
+from django.shortcuts import render
 
 from everydoor.core.errors import ErrorCode, EverydoorError
 
@@ -16,6 +16,8 @@ class UserErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, EverydoorError):
-            return HttpResponse(exception.message, status=_STATUS.get(exception.code, 400),
-                                content_type="text/plain; charset=utf-8")
+            status = _STATUS.get(exception.code, 400)
+            # a 404 says the same whether the object is elsewhere or nowhere: never a hint that it exists
+            message = None if status == 404 else exception.message
+            return render(request, "web/error.html", {"status": status, "message": message}, status=status)
         return None

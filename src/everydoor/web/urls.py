@@ -1,12 +1,24 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from everydoor.web import views
+from everydoor.web import areas, audit, lookup, manager, views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+         name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.communes, name="communes"),
+    path("", areas.home, name="home"),
+    path("area/<str:code>/", areas.area_page, name="area"),
+    path("unit/<str:code>/", areas.unit_page, name="unit"),
+    path("household/<int:household_id>/", areas.household_page, name="household"),
+    path("audit/", audit.audit_page, name="audit"),
+    path("audit.csv", audit.audit_csv, name="audit_csv"),
+    path("lookup/", lookup.lookup, name="lookup"),
+    path("imports/", manager.imports, name="imports"),
+    path("imports/<int:batch_id>/quarantine.csv", manager.quarantine_csv, name="quarantine_csv"),
+    path("quality/", manager.quality, name="quality"),
+    path("quality/<str:name>.csv", manager.quality_csv, name="quality_csv"),
+    path("report/", manager.report, name="report"),
     path("review/", views.review, name="review"),
     path("review/<int:item_id>/accept", views.review_decision, {"accept": True}, name="review_accept"),
     path("review/<int:item_id>/reject", views.review_decision, {"accept": False}, name="review_reject"),
