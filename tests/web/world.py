@@ -51,6 +51,7 @@ def build(*, compute: bool = True) -> dict:
                                       valid_from=dt.date(2025, 1, 1) if seq % 4 else dt.date(2024, 1, 1),
                                       valid_to=dt.date(2025, 12, 31))
                         Link.objects.create(card=card, person=person, method="personal_id")
+    other = _other_province(pop, cards)
     for com, value in ((a, 20), (b, 10), (c, 12)):
         Plan.objects.create(area=com, year=2025, value=value, created_by="test")
     Plan.objects.create(area=prov, year=2025, value=42, created_by="test")
@@ -59,7 +60,29 @@ def build(*, compute: bool = True) -> dict:
         coverage_compute(as_of=YEAR_BEFORE)
         change_parts_compute(as_of=AS_OF)
     return {"province": prov, "a": a, "b": b, "c": c, "unit_ab": unit_ab, "unit_c": unit_c,
-            "villages": villages, "households": households}
+            "villages": villages, "households": households, "other": other}
+
+
+OTHER_NAMES = ("Tỉnh Bên Cạnh", "Xã Ngoài Vùng", "Thôn Xa Xôi", "Lò Thị Ngoài", "010099999999", "BHXH Bên Cạnh")
+
+
+def _other_province(pop, cards) -> dict:
+    """Another province: what no user of the test province may see (the access matrix's targets)."""
+    from everydoor.linkage.models import ReviewItem
+
+    prov = f.province(code="97", name=OTHER_NAMES[0])
+    commune = f.commune(OTHER_NAMES[1], prov=prov)
+    village = f.village(OTHER_NAMES[2], com=commune)
+    unit = AgencyUnit.objects.create(code="U9", name=OTHER_NAMES[5], province=prov)
+    unit.communes.set([commune])
+    hh = f.household(commune, village)
+    person = f.person(full_name=OTHER_NAMES[3], personal_id=OTHER_NAMES[4], hh=hh, bat=pop)
+    card = f.card(full_name=OTHER_NAMES[3], personal_id=OTHER_NAMES[4], com=commune, bat=cards)
+    stray = f.card(full_name=OTHER_NAMES[3] + " B", com=commune, bat=cards)
+    item = ReviewItem.objects.create(card=stray, person=person, match_probability=0.7)
+    Link.objects.create(card=card, person=person, method="personal_id")
+    return {"province": prov, "commune": commune, "village": village, "unit": unit, "household": hh,
+            "person": person, "review_item": item}
 
 
 def users(w: dict) -> dict:
@@ -86,8 +109,10 @@ def remove() -> None:
     from everydoor.core.models import JobRun
     from everydoor.coverage.models import CoverageFact
     from everydoor.geo.models import AdminUnit
+    from everydoor.linkage.models import ReviewItem
     from everydoor.registry.models import Card, Household, ImportBatch, Person
 
+    ReviewItem.objects.all().delete()
     for model in (Link, Card, Person, Household, CoverageFact, ChangePart, JobRun, Plan, OfficerAssignment,
                   AuditEvent):
         model.objects.all().delete()
@@ -95,4 +120,4 @@ def remove() -> None:
     AgencyUnit.objects.all().delete()
     ImportBatch.objects.all().delete()
     for level in ("village", "commune", "province"):
-        AdminUnit.objects.filter(level=level, province_code="98").delete()
+        AdminUnit.objects.filter(level=level, province_code__in=("97", "98")).delete()

@@ -185,8 +185,12 @@ def cards(scope: Scope) -> QuerySet[Card]:
 
 
 def import_batches(scope: Scope) -> QuerySet[ImportBatch]:
-    """Imports are the data office's: province users see them all (a batch spans the province)."""
-    return ImportBatch.objects.all() if scope.is_province else ImportBatch.objects.none()
+    """Imports are the data office's: province users see those of their province's communes (a batch's
+    scope lists the communes its extract covers; one without, e.g. the units, concerns everyone)."""
+    if not scope.is_province:
+        return ImportBatch.objects.none()
+    mine = [b.id for b in ImportBatch.objects.only("id", "scope") if not b.scope or set(b.scope) & scope.commune_ids]
+    return ImportBatch.objects.filter(id__in=mine)
 
 
 def quarantine_rows(scope: Scope, batch_id: int) -> QuerySet[QuarantineRow]:

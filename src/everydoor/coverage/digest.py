@@ -9,7 +9,7 @@ from django.db import transaction
 from everydoor.campaign.models import AgencyUnit
 from everydoor.coverage import columnar
 from everydoor.coverage.change import PARTS, change_by_area
-from everydoor.coverage.models import ChangePart
+from everydoor.coverage.models import ChangePart, CoverageFact
 from everydoor.coverage.selectors import year_before
 from everydoor.geo.models import AdminUnit
 
@@ -18,12 +18,17 @@ def change_parts_compute(*, as_of: dt.date) -> dict:
     """Replace the change parts of `as_of` (against a year before) for every province, agency unit and commune."""
     started = time.perf_counter()
     date_from = year_before(as_of)
-    communes = list(AdminUnit.objects.filter(level=AdminUnit.Level.COMMUNE).values_list("id", "code", "province_code"))
+    # the provinces coverage was computed for with residents (the units table holds the whole country)
+    provinces = CoverageFact.objects.filter(as_of=as_of, level=CoverageFact.Level.PROVINCE, dimension="",
+                                            residents__gt=0).values("area_code")
+    communes = list(AdminUnit.objects.filter(level=AdminUnit.Level.COMMUNE, province_code__in=provinces)
+                    .values_list("id", "code", "province_code"))
     areas: dict[str, list[int]] = {}
     for commune_id, code, province_code in communes:
         areas[f"commune|{code}"] = [commune_id]
         areas.setdefault(f"province|{province_code}", []).append(commune_id)
-    for code, commune_id in AgencyUnit.objects.values_list("code", "communes__id"):
+    for code, commune_id in AgencyUnit.objects.filter(province__province_code__in=provinces).values_list(
+            "code", "communes__id"):
         if commune_id is not None:
             areas.setdefault(f"agency_unit|{code}", []).append(commune_id)
     data = columnar.load_frames(dates=[date_from, as_of])

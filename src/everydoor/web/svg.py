@@ -72,8 +72,9 @@ def trend(points: list[dict]) -> SafeString:
         for (a, b), p in zip(pts, [p for p in points if p.get(key) is not None], strict=True):
             body.append(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="4" fill="{colour}"><title>{escape(name)} '
                         f'{escape(date_format(p["as_of"], "SHORT_DATE_FORMAT"))}: {_n(p[key], 2)}%</title></circle>')
-    for p in points:
-        body.append(_text(x(p), height - bottom + 16, date_format(p["as_of"], "SHORT_DATE_FORMAT"), "middle", 11))
+    for i, p in enumerate(points):  # the first and last labels kept inside the frame
+        anchor = "start" if i == 0 and len(points) > 1 else "end" if i == len(points) - 1 and len(points) > 1 else "middle"
+        body.append(_text(x(p), height - bottom + 16, date_format(p["as_of"], "SHORT_DATE_FORMAT"), anchor, 11))
     body.append(f'<rect x="{left}" y="{height - 14}" width="10" height="10" fill="{TOTAL}"/>')
     body.append(_text(left + 14, height - 5, _("official rate"), size=11))
     body.append(f'<rect x="{left + 130}" y="{height - 14}" width="10" height="10" fill="#e67e22"/>')
@@ -89,7 +90,7 @@ def waterfall(start: int, parts: list[tuple[str, int]], end: int, start_label: s
         bars.append((name, level, level + delta, GAIN if delta >= 0 else LOSS))
         level += delta
     bars.append((end_label, 0, end, TOTAL))
-    width, row, left, right = 640, 26, 250, 90
+    width, row, left, right = 720, 26, 330, 90
     height = row * len(bars) + 10
     lows = [min(a, b) for _, a, b, _ in bars[1:-1]] + [start, end]
     floor = min(lows) * 0.98 if lows else 0  # the bars start near the smallest level: the parts stay visible
