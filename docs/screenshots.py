@@ -4,7 +4,7 @@
 
 Serves var/ as `everydoor serve` does, signs in as the demo's provincial administrator in Debian's
 chromium, and saves docs/screenshots/*.png: the province dashboard, an agency unit, a commune, a
-village, a household, the audit trail, and the dashboard in English.
+village, a household, the audit trail, and the dashboard in English (long pages cut to their top).
 """
 
 import argparse
@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
+MAX_HEIGHT = 1500
 
 
 def main() -> None:
@@ -70,6 +71,12 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    from PIL import Image
+
+    for shot in OUT.glob("*.png"):  # the top of long pages: what a reader sees first
+        with Image.open(shot) as image:
+            if image.height > MAX_HEIGHT:
+                image.crop((0, 0, image.width, MAX_HEIGHT)).save(shot, optimize=True)
     print("\n".join(sorted(str(p.relative_to(ROOT)) for p in OUT.glob("*.png"))))
 
 

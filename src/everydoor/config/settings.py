@@ -129,6 +129,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"], "base-uri": ["'none'"], "frame-ancestors": ["'none'"], "form-action": ["'self'"],
     }
 }
+# Sessions read from the process's cache, written through to the database: no query per page for them.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 3600  # a working day

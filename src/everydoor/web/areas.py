@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -114,36 +115,49 @@ def _dashboard(request, scope, area):
     facts = stored.area_facts(area, as_of, dates)
     context.update(facts=facts, figures=facts["now"], trend_svg=svg.trend(facts["trend"]),
                    waterfall_svg=_waterfall(area, level, as_of, facts))
+    # The tables, the map and the lagging list are drawn inside the template's cache: their rows are read only
+    # when it misses (lazy objects are evaluated on first use).
     if level in ("province", "agency_unit"):
-        communes = scoping.communes(scope)
-        if level == "agency_unit":
-            communes = communes.filter(agency_units=area)
-        places = {c["code"]: c for c in communes.values("code", "name", "lat", "lon")}
-        rows = stored.children("commune", {code: c["name"] for code, c in places.items()}, as_of)
-        for row in rows:
-            row.update(url=_url("area", row["code"], as_of), lat=places[row["code"]]["lat"],
-                       lon=places[row["code"]]["lon"])
-        # drawn only when the template's cache misses (a template calls a callable)
-        context.update(communes=rows, lagging=stored.lagging(rows),
+        rows = SimpleLazyObject(lambda: _commune_rows(scope, area, level, as_of))
+        context.update(communes=rows, lagging=SimpleLazyObject(lambda: stored.lagging(rows)),
                        map_svg=lambda: svg.province_map(rows, commune_boundaries([r["code"] for r in rows])))
         if level == "province":
-            units = dict(scoping.agency_units(scope).values_list("code", "name"))
-            unit_rows = stored.children("agency_unit", units, as_of)
-            for row in unit_rows:
-                row["url"] = _url("unit", row["code"], as_of)
-            context["units"] = unit_rows
+            context["units"] = SimpleLazyObject(lambda: _unit_rows(scope, as_of))
     elif level == "commune":
-        villages = dict(scoping.villages(scope).filter(parent=area).values_list("code", "name"))
-        rows = stored.children("village", villages, as_of)
-        for row in rows:
-            row["url"] = _url("area", row["code"], as_of)
-        context.update(villages=rows, lagging=stored.lagging(rows))
+        rows = SimpleLazyObject(lambda: _village_rows(scope, area, as_of))
+        context.update(villages=rows, lagging=SimpleLazyObject(lambda: stored.lagging(rows)))
     else:
         households = village_households(scoping.households(scope).filter(village=area), on=as_of)
         for row in households:
             row["url"] = reverse("household", args=[row["id"]]) + f"?{urlencode({'as_of': as_of.isoformat()})}"
         context["households"] = households
     return render(request, "web/area.html", context)
+
+
+def _commune_rows(scope, area, level: str, as_of: dt.date) -> list[dict]:
+    communes = scoping.communes(scope)
+    if level == "agency_unit":
+        communes = communes.filter(agency_units=area)
+    places = {c["code"]: c for c in communes.values("code", "name", "lat", "lon")}
+    rows = stored.children("commune", {code: c["name"] for code, c in places.items()}, as_of)
+    for row in rows:
+        row.update(url=_url("area", row["code"], as_of), lat=places[row["code"]]["lat"], lon=places[row["code"]]["lon"])
+    return rows
+
+
+def _unit_rows(scope, as_of: dt.date) -> list[dict]:
+    rows = stored.children("agency_unit", dict(scoping.agency_units(scope).values_list("code", "name")), as_of)
+    for row in rows:
+        row["url"] = _url("unit", row["code"], as_of)
+    return rows
+
+
+def _village_rows(scope, area, as_of: dt.date) -> list[dict]:
+    rows = stored.children("village", dict(scoping.villages(scope).filter(parent=area).values_list("code", "name")),
+                           as_of)
+    for row in rows:
+        row["url"] = _url("area", row["code"], as_of)
+    return rows
 
 
 def _waterfall(area, level: str, as_of: dt.date, facts: dict):

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from everydoor.web import areas, audit, lookup, manager, views
+from everydoor.web import areas, audit, lookup, manager, search, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("audit/", audit.audit_page, name="audit"),
     path("audit.csv", audit.audit_csv, name="audit_csv"),
     path("lookup/", lookup.lookup, name="lookup"),
+    path("search/", search.search, name="search"),
     path("imports/", manager.imports, name="imports"),
     path("imports/<int:batch_id>/quarantine.csv", manager.quarantine_csv, name="quarantine_csv"),
     path("quality/", manager.quality, name="quality"),
