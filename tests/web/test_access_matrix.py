@@ -46,6 +46,10 @@ def _targets(w, batch_id: int) -> dict[str, list[tuple[str, str, dict]]]:
         "review_accept": [("post", f"/review/{o['review_item'].pk}/accept", {})],
         "review_reject": [("post", f"/review/{o['review_item'].pk}/reject", {})],
         "api:eligibility": [("get", "/api/v1/eligibility", {"id": W.OTHER_NAMES[4]})],
+        "api:targets": [("get", "/api/v1/targets", {"area": o["commune"].code}),
+                        ("get", "/api/v1/targets", {"area": o["unit"].code})],
+        "api:progress": [("get", "/api/v1/progress", {"area": o["commune"].code}),
+                         ("get", "/api/v1/progress", {"area": o["province"].code})],
         "api:worklist": [("get", "/api/v1/worklist", {"village": o["village"].code})],
         "api:visits": [("post_json", "/api/v1/visits", {
             "uuid": "6f1f2a3b-0000-4000-8000-000000000001", "household": o["household"].code,

@@ -32,8 +32,7 @@ def _build_and_serve(*, scale: float, seed: int, out: Path, serve: bool, port: i
     err_console.print(demo_logins(DEMO_PASSWORD), highlight=False)
     if serve:
         err_console.print(f"open http://127.0.0.1:{port}/ and log in as [bold]demo[/bold] / "
-                          f"[bold]{DEMO_PASSWORD}[/bold] (province), manager (an agency unit), muongbo (one commune), "
-                          f"clinic (card look-up), all with the same password")
+                          f"[bold]{DEMO_PASSWORD}[/bold] (province), muongbo / {DEMO_PASSWORD} (one commune)")
         from everydoor.web.server import serve as run_server
 
         run_server(host="127.0.0.1", port=port)
