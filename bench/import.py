@@ -1,12 +1,15 @@
-"""Budget: import population or cards at >= 250k rows/s on PostgreSQL, >= 100k rows/s on SQLite,
-validation and merge included; baseline: a bare COPY of the same CSV into a bare table (ratio >= 0.4).
+"""Budget: import population or cards at >= 250k rows/s on PostgreSQL, >= 150k rows/s on SQLite (issue 19),
+validation and merge included; baseline: a bare COPY of the same CSV into a bare table (ratio >= 0.4 on
+PostgreSQL). SQLite's own bare load (the file read as text and ingested through ADBC into a table of text
+columns, the fastest path SQLite has) is measured in the same run, and its ratio printed, not judged.
 
     .venv/bin/python bench/import.py [--scale 1.0 | --files DIR] [--db sqlite|postgresql]
                                      [--pg postgres://postgres@127.0.0.1:5432/test]
 
 Each database runs in a child process (Django settings are per process) on a fresh database.
-The bare COPY baseline runs in the same invocation, right after the imports. On PostgreSQL each
-first load is followed by the floor its table's shape sets (table_floor: its rows COPYed again into
+The bare COPY baseline runs in the same invocation, right after the imports. Each first load is
+followed by the floor its table's shape sets (on SQLite: its rows inserted again into a table of the same
+definition, in key order, and its indexes built there; sqlite_table_floor). On PostgreSQL, (table_floor: its rows COPYed again into
 a bare table of the same columns, and its indexes built there), and by the floor of the least table a
 register could be (MINIMAL: the received fields, and the indexes look-ups need), printed under it,
 not judged. An import returns when its transaction commits; what follows the commit in a thread
@@ -30,7 +33,7 @@ from pathlib import Path
 from _postgres import fresh_pg_database  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
-BUDGET = {"sqlite": 100_000, "postgresql": 250_000}
+BUDGET = {"sqlite": 150_000, "postgresql": 250_000}
 RATIO = 0.4  # of the bare COPY's rows/s, PostgreSQL
 
 
@@ -98,6 +101,8 @@ def child(db: str, files: Path, newer: Path) -> None:
         if os.environ["DATABASE_URL"].startswith("postgres"):
             result[kind]["floor"] = table_floor(result[kind]["rows"], tables[kind])
             result[kind]["least floor"] = table_floor(result[kind]["rows"], tables[kind], minimal=True)
+        else:
+            result[kind]["floor"] = sqlite_table_floor(result[kind]["rows"], tables[kind])
     for kind, service in services.items():
         result[f"{kind}, newer"] = _timed_import(service, newer / f"{kind}.csv", NEWER_AS_OF)
     print(json.dumps(result))
@@ -166,6 +171,49 @@ def table_floor(rows_read: int, table: str, *, minimal: bool = False) -> dict:
             "rows_per_s": round(rows_read / seconds), "indexes": len(indexes) + 1}
 
 
+def sqlite_table_floor(rows_read: int, table: str) -> dict:
+    """SQLite: what the register table's shape alone costs. Its rows, just imported, are inserted again
+    (one INSERT ... SELECT, in key order, as the import inserts them) into a table of the same definition,
+    under the import's bulk settings (loaders.bulk_writes), and its indexes are then built there."""
+    from django.db import connection, transaction
+
+    from everydoor.pipeline.loaders import bulk_writes
+
+    with bulk_writes(), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                       "AND sql IS NOT NULL", [table])
+        indexes = cursor.fetchall()
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
+        cursor.execute(cursor.fetchall()[0][0].replace(f'"{table}"', '"bench_floor"', 1))
+        started = time.perf_counter()
+        cursor.execute(f"INSERT INTO bench_floor SELECT * FROM {table} ORDER BY record_key")
+        copy_s = time.perf_counter() - started
+        started = time.perf_counter()
+        for name, definition in indexes:
+            cursor.execute(definition.replace(f'"{name}"', f'"floor_{name}"').replace(f'ON "{table}"',
+                                                                                      'ON "bench_floor"'))
+        index_s = time.perf_counter() - started
+        transaction.set_rollback(True)  # the floor table goes with the transaction
+    seconds = copy_s + index_s
+    return {"seconds": round(seconds, 2), "copy_s": round(copy_s, 2), "index_s": round(index_s, 2),
+            "rows_per_s": round(rows_read / seconds), "indexes": len(indexes) + 1}
+
+
+def bare_sqlite_load(path: Path) -> dict:
+    """SQLite's bare load: the CSV read as text (Polars) and ingested into a table of text columns in a
+    fresh file (ADBC, in C), no validation, no merge, no index."""
+    import polars as pl
+    from adbc_driver_sqlite import dbapi
+
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        frame = pl.read_csv(path, infer_schema=False)
+        with dbapi.connect(f"{tmp}/bare.sqlite3", autocommit=True) as con, con.cursor() as cursor:
+            cursor.adbc_ingest("bare", frame.to_arrow(compat_level=pl.CompatLevel.oldest()), mode="create")
+        seconds = time.perf_counter() - started
+    return {"rows": frame.height, "seconds": round(seconds, 2), "rows_per_s": round(frame.height / seconds)}
+
+
 def bare_copy(pg_url: str, path: Path) -> dict:
     """The floor: COPY of the same file into a table of text columns, no validation, no merge."""
     import psycopg
@@ -210,7 +258,8 @@ def main() -> None:
         newer.mkdir()
         newer_extracts(files, newer)
         envs = {"sqlite": {"DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "EVERYDOOR_VAR": tmp},
-                "postgresql": {"DATABASE_URL": fresh_pg_database(args.pg, "everydoor_bench")}
+                # named after --pg's database: two people's runs on one server do not drop each other's
+                "postgresql": {"DATABASE_URL": fresh_pg_database(args.pg, args.pg.rsplit("/", 1)[1] + "_bench")}
                 if not args.db or "postgresql" in args.db else {}}
         for db, extra in envs.items():
             if args.db and db not in args.db:
@@ -220,8 +269,11 @@ def main() -> None:
                                   "--newer", str(newer)], env={**os.environ, **extra}, capture_output=True,
                                  text=True, check=True)
             results[db] = json.loads(out.stdout.strip().splitlines()[-1])
-        baseline = {kind: bare_copy(args.pg, files / f"{kind}.csv") for kind in ("population", "cards")}
-        baseline |= {f"{kind}, newer": bare_copy(args.pg, newer / f"{kind}.csv") for kind in ("population", "cards")}
+        sources = {kind: files / f"{kind}.csv" for kind in ("population", "cards")}
+        sources |= {f"{kind}, newer": newer / f"{kind}.csv" for kind in ("population", "cards")}
+        baseline = {kind: bare_copy(args.pg, path) for kind, path in sources.items()}
+        sqlite_baseline = {kind: bare_sqlite_load(path) for kind, path in sources.items()} if "sqlite" in results else {}
+    print("The machine may be shared: figures measured while others work are noisy; say so next to them.")
     print(f"{'database':<11} {'register':<18} {'rows':>10} {'seconds':>8} {'rows/s':>9} {'budget':>8} "
           f"{'bare COPY rows/s':>17} {'ratio':>6}  then")
     met = True
@@ -234,12 +286,19 @@ def main() -> None:
                   f"{BUDGET[db]:>8,} {baseline[kind]['rows_per_s']:>17,} {ratio:>6.2f} {'pass' if ok else 'FAIL'}"
                   + (f"  after the commit {r['after_commit_s']} s" if r.get("after_commit_s") else "")
                   + (f"  ({r['changes']})" if "newer" in kind else ""))
+            if db == "sqlite":
+                bare = sqlite_baseline[kind]
+                print(f"{'':<11} {'  SQLite bare load':<18} {'':>10} {bare['seconds']:>8} {bare['rows_per_s']:>9,} "
+                      f"{'':>8} {'':>17} {r['rows_per_s'] / bare['rows_per_s']:>6.2f}  "
+                      "import / SQLite's own bare load of the file (text columns, ADBC)")
             for label, key in (("  its table", "floor"), ("  least table", "least floor")):
                 if floor := r.get(key):
+                    own = baseline[kind] if db == "postgresql" else sqlite_baseline[kind]
                     print(f"{'':<11} {label:<18} {'':>10} {floor['seconds']:>8} {floor['rows_per_s']:>9,} "
-                          f"{'':>8} {'':>17} {floor['rows_per_s'] / baseline[kind]['rows_per_s']:>6.2f}  "
-                          f"floor: COPY {floor['copy_s']} s + {floor['indexes']} indexes {floor['index_s']} s, "
-                          "nothing else")
+                          f"{'':>8} {'':>17} {floor['rows_per_s'] / own['rows_per_s']:>6.2f}  "
+                          f"floor: {'COPY' if db == 'postgresql' else 'INSERT'} {floor['copy_s']} s + "
+                          f"{floor['indexes']} indexes {floor['index_s']} s, nothing else; the import runs at "
+                          f"{r['rows_per_s'] / floor['rows_per_s']:.2f} of it")
     print(f"budget (>= {BUDGET['sqlite']:,} rows/s SQLite, >= {BUDGET['postgresql']:,} rows/s and ratio >= {RATIO} "
           f"PostgreSQL): {'pass' if met else 'FAIL'}")
 

@@ -17,13 +17,15 @@ def run(*args):
 
 
 def test_import_stats_and_quarantine_from_the_command_line(tmp_path):
-    rows = RESIDENTS + [("01009000123", "Ly A Tủa", "1990", "M", "Mông", "HH9", "", "", "Xã Mường Bo", "", "", "", "")]
+    # 11 digits and no name: nothing identifies the row (with a name it would load, flagged)
+    rows = RESIDENTS + [("01009000123", "", "1990", "M", "Mông", "HH9", "", "", "Xã Mường Bo", "", "", "", "")]
     result = run("import", "population", str(write_population(tmp_path / "p.csv", rows)), "--as-of", "2025-10-31",
                  "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert {k: summary[k] for k in ("rows_read", "rows_loaded", "rows_quarantined")} == {
         "rows_read": 5, "rows_loaded": 4, "rows_quarantined": 1}
+    assert (summary["rows_flagged"], summary["rows_flagged_by_field"]) == (1, {})  # Mai's partial date of birth
     result = run("import", "cards", str(write_cards(tmp_path / "c.csv", CARDS)), "--as-of", "2025-10-31", "--json")
     assert json.loads(result.stdout)["rows_loaded"] == 4
 
@@ -34,7 +36,8 @@ def test_import_stats_and_quarantine_from_the_command_line(tmp_path):
     assert (province["area"], province["residents"], province["households"]) == ("Tỉnh Lào Cai", 3, 3)
 
     rows = json.loads(run("quarantine", "list", "--batch", str(summary["batch_id"]), "--json").stdout)
-    assert [(r["row"], r["field"], r["reason"]) for r in rows] == [(5, "personal_id", "bad_length")]
+    assert [(r["row"], r["field"], r["reason"]) for r in rows] == [(5, "full_name", "required"),
+                                                                  (5, "personal_id", "bad_length")]
 
 
 def test_user_errors_are_one_line_with_exit_code_1(tmp_path):

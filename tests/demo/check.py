@@ -84,9 +84,9 @@ def check(folder: Path) -> dict:
     dob = pl.col("date_of_birth").fill_null("")
     full_dob = pl.col("date_of_birth").str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     pop = pop.with_columns(
-        bad=(pl.col("full_name").fill_null("") == empty)
-        | ~pl.col("personal_id").fill_null("").str.contains(r"^\d{12}$")
-        | ((dob.str.len_chars() == 10) & full_dob.is_null())
+        # Row-level errors only (docs/formats.md): a bad date of birth loads, flagged.
+        bad=(~pl.col("personal_id").fill_null("").str.contains(r"^\d{12}$")
+             & ((pl.col("full_name").fill_null("") == empty) | (pl.col("household_id").fill_null("") == empty)))
         | pl.col("commune_code").is_null(),
         birth_year=dob.str.slice(0, 4).cast(pl.Int64, strict=False),
         status_day=pl.col("status_date").str.strptime(pl.Date, "%Y-%m-%d", strict=False),
@@ -102,10 +102,9 @@ def check(folder: Path) -> dict:
     parse = lambda c: pl.col(c).str.strptime(pl.Date, "%d/%m/%Y", strict=False)  # noqa: E731
     cards = cards.with_columns(vf=parse("valid_from"), vt=parse("valid_to"))
     cards = cards.with_columns(
-        bad=(pl.col("full_name").fill_null("") == empty)
-        | (pl.col("personal_id").is_not_null() & ~pl.col("personal_id").fill_null("").str.contains(r"^\d{12}$"))
+        bad=(~pl.col("card_number").fill_null("").str.contains(CARD_RE)
+             & ~pl.col("si_code").fill_null("").str.contains(r"^\d{10}$"))
         | pl.col("vf").is_null() | pl.col("vt").is_null() | (pl.col("vt") < pl.col("vf"))
-        | ~pl.col("card_number").fill_null("").str.contains(CARD_RE)
         | pl.col("commune_code").is_null(),
         key=pl.coalesce("card_number", "si_code"),
     )

@@ -42,7 +42,8 @@ def test_link_review_export_and_dq_from_the_cli(register, tmp_path):
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["cards"] > 0 and 0 < summary["synced_rate"] <= 1
     assert set(openpyxl.load_workbook(xlsx).sheetnames) == {"unlinked_cards", "missing_id_or_dob",
-                                                              "several_valid_cards", "id_contradictions"}
+                                                              "several_valid_cards", "id_contradictions",
+                                                              "invalid_fields"}
 
 
 @pytest.mark.django_db

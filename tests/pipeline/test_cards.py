@@ -11,7 +11,8 @@ PLACES = [(1, "Xã Mường Bo", "Lào Cai"), (2, "Phường Sa Pa", "Lào Cai")
 
 def _frame(received: dict) -> pl.DataFrame:
     frame = pl.DataFrame(received, schema=dict.fromkeys(CARD_COLUMNS, pl.String)).with_columns(
-        si=pl.col("si_code"), sex_code=pl.lit("M"), group=pl.col("group_code"), level=pl.lit(None, pl.Int16),
+        si=pl.col("si_code"), card_number_value=pl.col("card_number"), personal_id_value=pl.col("personal_id"),
+        sex_code=pl.lit("M"), group=pl.col("group_code"), level=pl.lit(None, pl.Int16),
         benefit_level=pl.lit(None, pl.String), commune_id=pl.Series([1, 1, 2, None, 1, 2], dtype=pl.Int64))
     for column in ("date_of_birth", "valid_from", "valid_to"):
         frame = with_date(frame, column, partial=True)

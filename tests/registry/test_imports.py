@@ -63,23 +63,25 @@ def test_population_loads_from_each_format_with_vietnamese_headers(tmp_path, suf
     assert PersonHistory.objects.count() == 0  # history holds superseded states only
 
 
-def test_bad_rows_go_to_quarantine_with_row_field_and_reason(tmp_path):
+def test_rows_without_identity_or_place_go_to_quarantine_with_row_field_and_reason(tmp_path):
     rows = RESIDENTS + [
-        ("01009000123", "Ly A Tủa", "1990", "M", "Mông", "HH9", "", "", "Xã Mường Bo", "", "", "", ""),  # 11 digits
-        ("010090005555", "Ly A Chứ", "31/02/1990", "M", "Mông", "HH9", "", "", "Xã Mường Bo", "", "", "", ""),
-        ("010090006666", "", "1990", "M", "Mông", "HH9", "", "", "Xã Mường Bo", "", "", "", ""),
+        ("01009000123", "", "1990", "M", "Mông", "HH9", "", "", "Xã Mường Bo", "", "", "", ""),  # 11 digits, no name
+        ("", "Ly A Chứ", "31/03/1990", "M", "Mông", "", "", "", "Xã Mường Bo", "", "", "", ""),  # no ID, no household
+        ("", "", "1990", "M", "Mông", "HH9", "", "", "Xã Mường Bo", "", "", "", ""),  # no ID, no name
         ("010090007777", "Ly A Sử", "1990", "M", "Mông", "HH9", "", "", "Xã Không Tồn Tại", "", "", "", ""),
     ]
     path = write_population(tmp_path / "dan_cu.csv", rows)
     batch = population_import(path=path, as_of=AS_OF)
     assert (batch.rows_read, batch.rows_loaded, batch.rows_quarantined) == (8, 4, 4)
     found = {(q.row_number, q.field, q.reason) for q in QuarantineRow.objects.filter(batch=batch)}
-    assert found == {(5, "personal_id", "bad_length"), (6, "date_of_birth", "impossible_date"),
-                     (7, "full_name", "required"), (8, "commune", "unresolvable_commune")}
-    message = QuarantineRow.objects.get(batch=batch, row_number=6).message
-    assert "dan_cu.csv" in message and "row 6" in message and "date_of_birth" in message
-    assert json.loads(QuarantineRow.objects.get(batch=batch, row_number=7).raw)["personal_id"] == "010090006666"
-    assert not Person.objects.filter(personal_id__in=["010090005555", "010090006666", "010090007777"]).exists()
+    assert found == {(5, "personal_id", "bad_length"), (5, "full_name", "required"),
+                     (6, "personal_id", "required"), (6, "household_id", "required"),
+                     (7, "personal_id", "required"), (7, "full_name", "required"),
+                     (8, "commune", "unresolvable_commune")}
+    message = QuarantineRow.objects.get(batch=batch, row_number=6, field="household_id").message
+    assert "dan_cu.csv" in message and "row 6" in message and "household_id" in message
+    assert json.loads(QuarantineRow.objects.get(batch=batch, row_number=8).raw)["personal_id"] == "010090007777"
+    assert Person.objects.count() == 4
 
 
 def test_contradiction_loads_and_is_flagged(tmp_path):
@@ -158,10 +160,14 @@ def test_cards_load_with_history_flags_and_errors(tmp_path):
         ("1001234572", "HT3101001234572", "", "Lò Văn Tám", "1950", "M", "HT", "3", "01/01/2025", "31/12/2025", "Xã Không Tồn Tại", "", "", ""),
     ]
     batch = cards_import(path=write_cards(tmp_path / "the.csv", rows), as_of=AS_OF)
-    assert (batch.rows_read, batch.rows_loaded, batch.rows_quarantined) == (9, 4, 4)
+    assert (batch.rows_read, batch.rows_loaded, batch.rows_quarantined) == (9, 5, 3)
     assert "1 exact duplicate" in batch.error
     reasons = set(QuarantineRow.objects.filter(batch=batch).values_list("row_number", "field", "reason"))
-    assert (6, "card_number", "bad_level") in reasons or any(r[0] == 6 and r[1] == "card_number" for r in reasons)
+    # a malformed card number with a usable SI code: the card loads without it, flagged
+    on = Card.objects.get(si_code="1001234570")
+    assert (on.card_number, on.record_key, on.flags.split(",")[0]) == ("", "1001234570|2025-01-01",
+                                                                      "invalid_card_number")
+    assert not any(r[0] == 6 for r in reasons)
     assert (7, "valid_to", "valid_to_before_valid_from") in reasons
     assert (8, "card_number", "required") in reasons
     assert (9, "commune", "unresolvable_commune") in reasons

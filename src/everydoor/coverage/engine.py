@@ -33,11 +33,13 @@ def _lit(day: dt.date) -> str:
 def resident_condition(alias: str, day: dt.date, *, field_corrections: bool = True) -> str:
     """Born by the date and living here on it (a move or death after the date still counts), and not found
     gone by an accepted field correction dated on or before it (field_corrections=False: as the register
-    alone says)."""
+    alone says). A resident whose date of birth could not be read (registry.Person.received) counts:
+    born, age unknown."""
     d = _lit(day)
     corrected = f" AND NOT COALESCE({alias}.field_status_date <= {d}, FALSE)" if field_corrections else ""
     return (
-        f"((({alias}.dob IS NOT NULL AND {alias}.dob <= {d}) OR ({alias}.dob IS NULL AND {alias}.dob_year <= {day.year}))"
+        f"((({alias}.dob IS NOT NULL AND {alias}.dob <= {d})"
+        f" OR ({alias}.dob IS NULL AND ({alias}.dob_year IS NULL OR {alias}.dob_year <= {day.year})))"
         f" AND (({alias}.status = 'resident' AND ({alias}.status_date IS NULL OR {alias}.status_date <= {d}))"
         f" OR ({alias}.status IN ('moved_out', 'deceased') AND {alias}.status_date > {d})){corrected})"
     )

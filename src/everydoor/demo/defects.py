@@ -86,25 +86,45 @@ def contradict_ids(frame: pl.DataFrame, rng: np.random.Generator) -> pl.DataFram
     )
 
 
-def malformed_rows(frame: pl.DataFrame, count: int, date_columns: tuple[str, ...],
-                   impossible_date: str, rng: np.random.Generator,
-                   fresh: dict[str, pl.Series] | None = None) -> pl.DataFrame:
-    """Extra copies of random rows, each with one hard error a loader must quarantine."""
+def malformed_rows(frame: pl.DataFrame, count: int, errors: list[dict[str, pl.Expr]],
+                   rng: np.random.Generator, fresh: dict[str, pl.Series] | None = None) -> pl.DataFrame:
+    """Extra copies of random rows, each with one row-level error a loader must quarantine: row i gets
+    the values of errors[i % len(errors)] (column -> value). Field-level defects load (flagged), so
+    they are not among these."""
     if count <= 0 or frame.height == 0:
         return frame.clear()
     rows = frame.sample(count, seed=int(rng.integers(0, 2**31)), with_replacement=True)
     if fresh:
         rows = rows.with_columns(**{k: v.head(count) for k, v in fresh.items()})
-    kind = pl.Series(np.arange(count) % 4)
-    first_date = date_columns[0]
-    return rows.with_columns(
-        personal_id=pl.when(kind == 0).then(pl.col("personal_id").fill_null("01019001234").str.slice(0, 11))
-        .otherwise(pl.col("personal_id")),
-        full_name=pl.when(kind == 1).then(pl.lit("")).otherwise(pl.col("full_name")),
-        commune=pl.when(kind == 2).then(pl.lit("Xã Không Tồn Tại")).otherwise(pl.col("commune")),
-        address=pl.when(kind == 2).then(pl.lit("")).otherwise(pl.col("address")),
-        **{first_date: pl.when(kind == 3).then(pl.lit(impossible_date)).otherwise(pl.col(first_date))},
-    )
+    kind = pl.Series(np.arange(count) % len(errors))
+    columns = dict.fromkeys(c for error in errors for c in error)
+    changed = {}
+    for column in columns:
+        value = pl.col(column)
+        for number, error in reversed(list(enumerate(errors))):
+            if column in error:
+                value = pl.when(kind == number).then(error[column]).otherwise(value)
+        changed[column] = value
+    return rows.with_columns(**changed)
+
+
+def population_errors() -> list[dict[str, pl.Expr]]:
+    """A resident's row-level errors (docs/formats.md): no usable personal ID and no name, or no
+    household; no commune that resolves."""
+    malformed_id = pl.col("personal_id").fill_null("01019001234").str.slice(0, 11)
+    return [{"personal_id": malformed_id, "full_name": pl.lit("")},
+            {"personal_id": pl.lit(""), "household_id": pl.lit("")},
+            {"commune": pl.lit("Xã Không Tồn Tại"), "address": pl.lit("")},
+            {"personal_id": pl.lit(""), "full_name": pl.lit("")}]
+
+
+def card_errors(impossible_date: str) -> list[dict[str, pl.Expr]]:
+    """A card period's row-level errors: neither card number nor SI code usable; no commune that
+    resolves; an unusable validity date."""
+    return [{"card_number": pl.col("card_number").str.slice(0, 10), "si_code": pl.col("si_code").str.slice(0, 5)},
+            {"card_number": pl.lit(""), "si_code": pl.lit("")},
+            {"commune": pl.lit("Xã Không Tồn Tại"), "address": pl.lit("")},
+            {"valid_from": pl.lit(impossible_date)}]
 
 
 def duplicates(frame: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:

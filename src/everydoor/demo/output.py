@@ -132,7 +132,7 @@ def write_all(out_dir: Path, fmt: str, pl_places: places.Places, people: pl.Data
               rng: np.random.Generator) -> dict:
     malformed = max(5, int(round(defects.MALFORMED_ROWS * scale)))
     population = population_frame(people, pl_places, rng)
-    bad_pop = defects.malformed_rows(population, malformed, ("date_of_birth",), "1990-02-31", rng)
+    bad_pop = defects.malformed_rows(population, malformed, defects.population_errors(), rng)
     population = pl.concat([population, bad_pop])
 
     columns = ["person_idx", "personal_id", "full_name", "birth", "male", "ethnicity", "village_idx"]
@@ -141,7 +141,7 @@ def write_all(out_dir: Path, fmt: str, pl_places: places.Places, people: pl.Data
     dup = defects.duplicates(card_rows, rng)
     fresh_si = pl.Series([f"99{i:08d}" for i in range(malformed)])
     bad_cards = defects.malformed_rows(
-        card_rows, malformed, ("valid_from",), "31/02/2025", rng,
+        card_rows, malformed, defects.card_errors("31/02/2025"), rng,
         fresh={"si_code": fresh_si, "card_number": pl.Series([f"GD415{s}" for s in fresh_si]),
                "group_code": pl.Series(["GD"] * malformed), "benefit_level": pl.Series([4] * malformed)},
     )

@@ -2,7 +2,8 @@
 
 Lists: cards not linked; cards missing a personal ID or a full date of birth (the linked
 resident's values proposed); residents with more than one valid card on a date; ID/sex/birth-year
-contradictions (importer flags, or computed here when the flags are empty).
+contradictions (importer flags, or computed here when the flags are empty); fields that an import
+loaded empty because the value received could not be used (flag invalid_<field>), with that value.
 """
 
 import datetime as dt
@@ -16,9 +17,10 @@ from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.linkage.features import ID_SEX_SQL, ID_VALID_SQL, ID_YEAR_SQL
 from everydoor.linkage.frames import read_sql
 from everydoor.linkage.models import Link
+from everydoor.pipeline.checks import INVALID
 from everydoor.registry.models import Card, Person
 
-LISTS = ("unlinked_cards", "missing_id_or_dob", "several_valid_cards", "id_contradictions")
+LISTS = ("unlinked_cards", "missing_id_or_dob", "several_valid_cards", "id_contradictions", "invalid_fields")
 
 
 def _contradictions_sql(table: str, key: str) -> str:
@@ -95,7 +97,45 @@ def dq_lists(*, commune_ids: list[int] | None = None, on: dt.date | None = None)
         """).pl(),
     }
     con.close()
+    lists["invalid_fields"] = invalid_fields(commune_ids)
     return lists
+
+
+_INVALID_SCHEMA = {"record": pl.String, "commune_id": pl.Int64, "reference": pl.String, "full_name": pl.String,
+                   "field": pl.String, "received": pl.String}
+
+
+def invalid_fields(commune_ids: list[int] | None) -> pl.DataFrame:
+    """One row per field an import loaded empty for a defect: the record (card, by its card number or SI
+    code; resident, by household), its commune, the field and the value received.
+
+    The value comes from where the record keeps it: a card's raw record, a resident's `received`.
+    Few records carry such a flag, so only they are read.
+    """
+    card_t, person_t, link_t = Card._meta.db_table, Person._meta.db_table, Link._meta.db_table
+    household_t = Person._meta.get_field("household").related_model._meta.db_table
+    text = {"commune_id": pl.Int64, "resident_commune_id": pl.Int64, "reference": pl.String,
+            "full_name": pl.String, "flags": pl.String, "received": pl.String}
+    # LIKE's _ matches any character: a superset, narrowed to the exact flags below.
+    cards = read_sql(
+        f"SELECT c.commune_id, p.commune_id, CASE WHEN c.card_number <> '' THEN c.card_number ELSE c.si_code END, "
+        f"c.full_name, c.flags, c.raw FROM {card_t} c LEFT JOIN {link_t} l ON l.card_id = c.id "
+        f"LEFT JOIN {person_t} p ON p.id = l.person_id WHERE c.present AND c.flags LIKE '%{INVALID}%'", text)
+    persons = read_sql(
+        f"SELECT p.commune_id, p.commune_id, h.code, p.full_name, p.flags, p.received FROM {person_t} p "
+        f"LEFT JOIN {household_t} h ON h.id = p.household_id WHERE p.present AND p.received IS NOT NULL", text)
+    rows = pl.concat([cards.with_columns(record=pl.lit("card")), persons.with_columns(record=pl.lit("resident"))])
+    rows = rows.with_columns(pl.coalesce("commune_id", "resident_commune_id").alias("commune_id"))
+    if commune_ids is not None:
+        rows = rows.filter(pl.col("commune_id").is_in(commune_ids))
+    rows = rows.with_columns(pl.col("flags").str.split(",").alias("field")).explode("field").filter(
+        pl.col("field").str.starts_with(INVALID)).with_columns(pl.col("field").str.strip_prefix(INVALID))
+    # The value received, by the field's name in the record's JSON: one path per field (a handful).
+    parts = [part.with_columns(pl.col("received").str.json_path_match(f"$.{field}"))
+             for (field,), part in rows.group_by("field")]
+    if not parts:
+        return pl.DataFrame(schema=_INVALID_SCHEMA)
+    return pl.concat(parts).select(*_INVALID_SCHEMA).sort("commune_id", "record", "full_name", "field")
 
 
 def dq_summary(*, commune_ids: list[int] | None = None, on: dt.date | None = None) -> dict:

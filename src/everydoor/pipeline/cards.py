@@ -7,6 +7,7 @@ import polars as pl
 from everydoor.pipeline.checks import (
     ID_ERROR,
     Check,
+    FieldDefect,
     Flag,
     flags_column,
     id_contradiction_flags,
@@ -44,40 +45,58 @@ def validate_cards(frame: pl.DataFrame, *, file_name: str, commune_ids: pl.Serie
     frame = frame.lazy().with_columns(ids.si_code_error("si_code").alias("si_code_error"),
                                       pl.col("benefit_level").cast(pl.Int16, strict=False).alias("level_value")).collect()
     frame = with_personal_id_checks(frame, "personal_id", "sex_code", "date_of_birth_y")
+    # What identifies a card period: its card number or SI code, and its validity; what places it: its
+    # commune (when it names one). Only these send a row to quarantine.
+    card_unusable = pl.col("card_number").is_null() | pl.col("card_number_error").is_not_null()
+    si_unusable = pl.col("si_code").is_null() | pl.col("si_code_error").is_not_null()
     checks = [
-        Check("card_number", pl.when(pl.col("card_number").is_null() & pl.col("si_code").is_null())
-              .then(pl.lit("required")).otherwise(pl.col("card_number_error"))),
-        Check("si_code", pl.col("si_code_error")),
-        Check("personal_id", pl.col(ID_ERROR)),
-        Check("full_name", pl.when(pl.col("full_name").is_null()).then(pl.lit("required"))),
-        Check("date_of_birth", pl.col("date_of_birth_error")),
+        Check("card_number", pl.when(card_unusable & si_unusable)
+              .then(pl.coalesce("card_number_error", pl.lit("required")))),
+        Check("si_code", pl.when(card_unusable & si_unusable).then(pl.col("si_code_error"))),
         Check("valid_from", pl.when(pl.col("valid_from").is_null()).then(pl.lit("required"))
               .otherwise(pl.col("valid_from_error"))),
         Check("valid_to", pl.when(pl.col("valid_to").is_null()).then(pl.lit("required"))
               .otherwise(pl.col("valid_to_error"))
               .fill_null(pl.when(pl.col("valid_to_date") < pl.col("valid_from_date"))
                          .then(pl.lit("valid_to_before_valid_from")))),
-        Check("benefit_level", pl.when(pl.col("benefit_level").is_not_null()
-                                       & ~pl.col("level_value").is_between(1, 5)).then(pl.lit("unknown_level"))),
         Check("commune", pl.when(pl.col("commune").is_not_null() & pl.col("commune_id").is_null())
               .then(pl.lit("unresolvable_commune"))),
     ]
     quarantine = quarantine_frame(frame, checks, file_name, list(CARD_COLUMNS))
+    level_known = pl.col("level_value").is_between(1, 5).fill_null(False)
+    # Every other bad field loads empty (or as the card number gives it), flagged; the raw record keeps
+    # the value received, since it differs from the one stored.
+    defects = [
+        FieldDefect("card_number", pl.col("card_number_error")),
+        FieldDefect("si_code", pl.col("si_code_error")),
+        FieldDefect("personal_id", pl.col(ID_ERROR)),
+        FieldDefect("full_name", pl.when(pl.col("full_name").is_null()).then(pl.lit("required"))),
+        FieldDefect("date_of_birth", pl.col("date_of_birth_error")),
+        FieldDefect("sex", pl.when(pl.col("sex").is_not_null() & pl.col("sex_code").is_null())
+                    .then(pl.lit("unknown_sex"))),
+        FieldDefect("benefit_level", pl.when(pl.col("benefit_level").is_not_null() & ~level_known)
+                    .then(pl.lit("unknown_level"))),
+    ]
     good = frame.filter(~pl.col(ROW).is_in(quarantine[ROW].implode())).with_columns(
+        pl.when(pl.col("card_number_error").is_null()).then(pl.col("card_number")).alias("card_number_value"),
+        pl.when(pl.col("si_code_error").is_null()).then(pl.col("si_code")).alias("si_code_value"),
+        pl.when(pl.col(ID_ERROR).is_null()).then(pl.col("personal_id")).alias("personal_id_value"),
+        pl.when(level_known).then(pl.col("level_value")).alias("level_value"),
+    ).with_columns(
         pl.coalesce("group_code", "card_group").alias("group"),
         pl.coalesce("level_value", "card_level").alias("level"),
-        pl.coalesce("si_code", "card_si").alias("si"),
+        pl.coalesce("si_code_value", "card_si").alias("si"),
     )
     # The rules' look-ups by group and date, once per distinct combination (few) rather than per row.
     good = per_distinct(good, ["group", "level", "valid_from_date"], lambda distinct: distinct.with_columns(
         ids.card_level_mismatch("group", "level", "valid_from_date").alias("level_group_mismatch"),
         pl.col("group").replace_strict(law.law().group_payer, default="").alias("payer_group")))
     flags = [
-        Flag("sex_unknown", pl.col("sex").is_not_null() & pl.col("sex_code").is_null()),
-        Flag("no_personal_id", pl.col("personal_id").is_null()),
-        Flag("partial_dob", pl.col("date_of_birth_d").is_null()),
-        Flag("card_si_mismatch", pl.col("card_si").is_not_null() & pl.col("si_code").is_not_null()
-             & (pl.col("card_si") != pl.col("si_code"))),
+        *(d.flag for d in defects),
+        Flag("no_personal_id", pl.col("personal_id_value").is_null()),
+        Flag("partial_dob", pl.col("date_of_birth_d").is_null() & pl.col("date_of_birth_error").is_null()),
+        Flag("card_si_mismatch", pl.col("card_si").is_not_null() & pl.col("si_code_value").is_not_null()
+             & (pl.col("card_si") != pl.col("si_code_value"))),
         Flag("card_group_mismatch", pl.col("card_group").is_not_null() & pl.col("group_code").is_not_null()
              & (pl.col("card_group") != pl.col("group_code"))),
         Flag("card_level_mismatch", pl.col("card_level").is_not_null() & pl.col("level_value").is_not_null()
@@ -88,7 +107,7 @@ def validate_cards(frame: pl.DataFrame, *, file_name: str, commune_ids: pl.Serie
         Flag("commune_unresolved", pl.col("commune_id").is_null() & pl.col("address").is_not_null()),
     ]
     good = good.lazy().with_columns(
-        pl.concat_str(pl.coalesce("card_number", "si_code"), pl.lit(KEY_SEPARATOR), "valid_from_text"
+        pl.concat_str(pl.coalesce("card_number_value", "si"), pl.lit(KEY_SEPARATOR), "valid_from_text"
                       ).alias("record_key"),
         "payer_group",
         flags_column(flags).alias("flags"),
@@ -99,8 +118,8 @@ def validate_cards(frame: pl.DataFrame, *, file_name: str, commune_ids: pl.Serie
 
 # The text a card row stores under the name of a received column, dates and places aside (below).
 STORED_TEXT: dict[str, pl.Expr] = {
-    "si_code": pl.col("si").fill_null(""), "card_number": pl.col("card_number").fill_null(""),
-    "personal_id": pl.col("personal_id").fill_null(""), "full_name": pl.col("full_name"),
+    "si_code": pl.col("si").fill_null(""), "card_number": pl.col("card_number_value").fill_null(""),
+    "personal_id": pl.col("personal_id_value").fill_null(""), "full_name": pl.col("full_name").fill_null(""),
     "sex": pl.col("sex_code").fill_null(""), "group_code": pl.col("group").fill_null(""),
     "benefit_level": pl.col("level").cast(pl.String),
     "address": pl.col("address").fill_null(""), "clinic_code": pl.col("clinic_code").fill_null(""),

@@ -22,6 +22,33 @@ class Flag:
     when: pl.Expr
 
 
+INVALID = "invalid_"  # a field-level defect's flag: INVALID + the field's name
+
+
+@dataclass(frozen=True)
+class FieldDefect:
+    """A field that cannot be used, on a row whose identity and place can: the row loads with the
+    field empty and the flag `invalid_<field>`, and the value received stays with the record (the
+    card's raw record, the resident's `received`) for the data-quality lists.
+
+    `reason` is the defect's code for a bad value, null for a good (or empty) one.
+    """
+
+    field: str
+    reason: pl.Expr
+
+    @property
+    def flag(self) -> Flag:
+        return Flag(INVALID + self.field, self.reason.is_not_null())
+
+
+def flagged_by_field(flags: pl.Series) -> dict[str, int]:
+    """Rows per field loaded empty for a defect, from the rows' flags (few rows carry any)."""
+    codes = flags.filter(flags.str.contains(INVALID, literal=True)).str.split(",").explode()
+    counts = codes.filter(codes.str.starts_with(INVALID)).value_counts()
+    return {code[len(INVALID):]: int(n) for code, n in sorted(counts.iter_rows())}
+
+
 def quarantine_frame(frame: pl.DataFrame, checks: list[Check], file_name: str,
                      raw_columns: list[str]) -> pl.DataFrame:
     """One row per (row, field) that failed a hard check: file, row, field, reason, message, raw JSON."""
@@ -112,3 +139,20 @@ def id_contradiction_flags() -> list[Flag]:
     found = pl.col(ID_CONTRADICTION)
     return [Flag("id_sex_mismatch", found == identifiers.SEX_MISMATCH),
             Flag("id_birth_year_mismatch", found == identifiers.BIRTH_YEAR_MISMATCH)]
+
+
+def received_values(frame: pl.DataFrame, defects: list[FieldDefect]) -> pl.Series:
+    """Per row, the values received for its defective fields as a JSON object ({"date_of_birth":
+    "29/02/1990"}); null for a row without one. Encoded for the (few) defective rows only."""
+    received = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("received")
+    if not defects or frame.height == 0:
+        return received
+    defective = frame.select(pl.any_horizontal(d.reason.is_not_null() for d in defects)).to_series()
+    if not defective.any():
+        return received
+    members = [pl.when(d.reason.is_not_null()).then(
+        pl.struct(pl.col(d.field)).struct.json_encode().str.strip_prefix("{").str.strip_suffix("}"))
+        for d in defects]
+    objects = frame.filter(defective).select(
+        pl.concat_str(pl.lit("{"), pl.concat_str(members, separator=",", ignore_nulls=True), pl.lit("}"))).to_series()
+    return received.scatter(defective.arg_true(), objects)

@@ -19,6 +19,7 @@ POPULATION_COLUMNS: dict[str, tuple[str, ...]] = {
     "address": ("Địa chỉ", "Địa chỉ thường trú", "Nơi thường trú"),
     "status": ("Tình trạng", "Trạng thái"),
     "status_date": ("Ngày thay đổi", "Ngày thay đổi tình trạng"),
+    "phone": ("Số điện thoại", "Điện thoại", "SĐT", "Số ĐT", "phone_number"),  # the household's
 }
 POPULATION_REQUIRED = ("full_name", "date_of_birth")
 

@@ -105,3 +105,13 @@ def sex_code(column: str = "sex") -> pl.Expr:
 
 def status_code(column: str = "status") -> pl.Expr:
     return folded(column).replace_strict(_STATUS, default=None, return_dtype=pl.String)
+
+
+_PHONE = r"^\+?\d{8,15}$"  # a Vietnamese number (0912345678, +84912345678) or another country's, as dialled
+
+
+def phone_number(column: str = "phone") -> pl.Expr:
+    """The number without the spaces, dots, dashes and brackets people write in it; null when what
+    is left is not one (too short or long, letters)."""
+    digits = pl.col(column).str.replace_all(r"[\s.\-()]", "")
+    return pl.when(digits.str.contains(_PHONE)).then(digits)

@@ -98,24 +98,31 @@ def _update_changed(cursor, table: str, changes: str, id_column: str, fields: tu
 
 
 def households_merge(cursor, households: pl.DataFrame) -> pl.DataFrame:
-    """households(code, commune_id, village_id) -> registry_household; returns (code, household_id).
+    """households(code, commune_id, village_id, phone) -> registry_household; returns (code, household_id).
 
-    New households are inserted, households that moved are moved.
+    New households are inserted, households that moved are moved. A phone the register gives is
+    written; an empty one never erases the one a household has (a visit may have given it).
     """
-    schema = {"code": pl.String, "household_id": pl.Int64, "commune_id": pl.Int64, "village_id": pl.Int64}
+    schema = {"code": pl.String, "household_id": pl.Int64, "commune_id": pl.Int64, "village_id": pl.Int64,
+              "phone": pl.String}
     existing = loaders.fetch_frame(
-        cursor, "SELECT code, id AS household_id, commune_id, village_id FROM registry_household", schema=schema)
+        cursor, "SELECT code, id AS household_id, commune_id, village_id, phone FROM registry_household",
+        schema=schema)
+    if "phone" not in households.columns:  # none known
+        households = households.with_columns(pl.lit(None, dtype=pl.String).alias("phone"))
     held = households.join(existing, on="code", how="left", suffix="_held")
     _bulk_insert(cursor, "registry_household",
                  held.filter(pl.col("household_id").is_null()).select(households.columns), key="code")
-    moved = held.filter(pl.col("household_id").is_not_null() & (
+    changed = held.filter(pl.col("household_id").is_not_null() & (
         pl.col("commune_id").ne_missing(pl.col("commune_id_held"))
-        | pl.col("village_id").ne_missing(pl.col("village_id_held"))))
-    if moved.height:
-        loaders.references_check(cursor, moved, "registry_household")
-        loaders.stage(cursor, moved.select("household_id", "commune_id", "village_id"), "stage_households")
+        | pl.col("village_id").ne_missing(pl.col("village_id_held"))
+        | (pl.col("phone").is_not_null() & pl.col("phone").ne_missing(pl.col("phone_held")))))
+    if changed.height:
+        loaders.references_check(cursor, changed, "registry_household")
+        loaders.stage(cursor, changed.select("household_id", "commune_id", "village_id", "phone"), "stage_households")
         cursor.execute("""
-            UPDATE registry_household SET commune_id = s.commune_id, village_id = s.village_id
+            UPDATE registry_household SET commune_id = s.commune_id, village_id = s.village_id,
+                   phone = COALESCE(s.phone, registry_household.phone)
             FROM stage_households s WHERE registry_household.id = s.household_id
         """)
     last = existing["household_id"].max() or 0
@@ -126,7 +133,7 @@ def households_merge(cursor, households: pl.DataFrame) -> pl.DataFrame:
 
 PERSON_FIELDS = ("personal_id", "full_name", "name_key", "dob", "dob_year", "dob_month", "dob_day", "sex",
                  "ethnicity", "household_id", "relation_to_head", "commune_id", "village_id", "address",
-                 "status", "status_date", "flags")
+                 "status", "status_date", "flags", "received")
 # What the resident's history tracks.
 PERSON_STATE = ("status", "status_date", "commune_id", "village_id", "household_id")
 _HISTORY = """

@@ -28,7 +28,9 @@ class ImportBatch(models.Model):
     rows_read = models.IntegerField(default=0)
     rows_loaded = models.IntegerField(default=0)
     rows_quarantined = models.IntegerField(default=0)
-    rows_flagged = models.IntegerField(default=0)
+    rows_flagged = models.IntegerField(default=0)  # rows loaded with any flag
+    # Rows loaded with a field emptied for a defect, per field ({"date_of_birth": 2}): pipeline.checks.FieldDefect.
+    flagged_fields = models.JSONField(default=dict)
     rows_inserted = models.IntegerField(default=0)
     rows_updated = models.IntegerField(default=0)
     rows_absent = models.IntegerField(default=0)  # in scope but missing from this extract
@@ -100,7 +102,7 @@ class Person(models.Model):
     full_name = models.CharField(max_length=200)
     name_key = models.CharField(max_length=200)  # folded: no case, no diacritics
     dob = models.DateField(null=True, blank=True)  # only when the full date is known
-    dob_year = models.SmallIntegerField()
+    dob_year = models.SmallIntegerField(null=True, blank=True)  # null: no readable date of birth (flagged)
     dob_month = models.SmallIntegerField(null=True, blank=True)
     dob_day = models.SmallIntegerField(null=True, blank=True)
     sex = models.CharField(max_length=1, blank=True)  # M, F or unknown
@@ -123,6 +125,9 @@ class Person(models.Model):
     field_status = models.CharField(max_length=20, null=True, blank=True)  # null: as the register says
     field_status_date = models.DateField(null=True, blank=True)
     flags = models.CharField(max_length=200, blank=True)  # comma-separated data-quality flags
+    # The values received for the fields loaded empty for a defect (flag invalid_<field>), as JSON
+    # ({"date_of_birth": "29/02/1990"}); null for a resident without one. A card keeps them in `raw`.
+    received = models.TextField(null=True, blank=True)
     batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False)  # last seen in
     # Hash of the fields as last imported: a newer extract stages only the records whose hash differs.
     row_hash = models.BigIntegerField(null=True, blank=True)

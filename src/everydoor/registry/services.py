@@ -20,6 +20,7 @@ from everydoor.geo.selectors import area_resolve, commune_places, communes_in
 from everydoor.geo.services import village_get_or_create_bulk
 from everydoor.pipeline import loaders
 from everydoor.pipeline.cards import validate_cards
+from everydoor.pipeline.checks import flagged_by_field
 from everydoor.pipeline.columns import (
     CARD_COLUMNS,
     CARD_ONE_OF,
@@ -156,6 +157,7 @@ def _run_import(kind: str, path: Path, as_of: dt.date, scope: str | None, user, 
             batch.rows_quarantined = quarantine[ROW].n_unique() if quarantine.height else 0
             batch.rows_loaded = good.height
             batch.rows_flagged = int((good["flags"] != "").sum())
+            batch.flagged_fields = flagged_by_field(good["flags"])
             batch.rows_inserted, batch.rows_updated = counts["inserted"], counts["updated"]
             batch.rows_absent = counts["absent"]
             batch.error = f"{duplicates} exact duplicate rows counted once" if duplicates else ""
@@ -212,20 +214,22 @@ POPULATION = _Register(
     POPULATION_COLUMNS, POPULATION_REQUIRED, ("commune", "address"),
     lambda frame, as_of, name, ids: validate_population(frame, as_of=as_of, file_name=name, commune_ids=ids),
     "personal_id", tuple(c for c in POPULATION_COLUMNS if c != "personal_id"),
-    lambda: ["record_key", "personal_id", "full_name", "name_key",
+    lambda: ["record_key", "personal_id", pl.col("full_name").fill_null(""), pl.col("name_key").fill_null(""),
              pl.col("date_of_birth_date").alias("dob"), pl.col("date_of_birth_y").alias("dob_year"),
              pl.col("date_of_birth_m").alias("dob_month"), pl.col("date_of_birth_d").alias("dob_day"),
              pl.col("sex_code").fill_null("").alias("sex"), pl.col("ethnicity").fill_null(""),
              "household_id", pl.col("relation_to_head").fill_null(""), "commune_id", "village",
              pl.col("address").fill_null(""), pl.col("status_code").alias("status"),
-             pl.col("status_date_date").alias("status_date"), "flags"],
+             pl.col("status_date_date").alias("status_date"), "flags", "received",
+             pl.col("phone_value").alias("phone")],
 )
 CARDS = _Register(
     CARD_COLUMNS, CARD_REQUIRED, CARD_ONE_OF,
     lambda frame, as_of, name, ids: validate_cards(frame, file_name=name, commune_ids=ids, places=commune_places()),
     "card_number", tuple(CARD_COLUMNS),
-    lambda: ["record_key", pl.col("card_number").fill_null(""), pl.col("si").fill_null("").alias("si_code"),
-             pl.col("personal_id").fill_null(""), "full_name", "name_key",
+    lambda: ["record_key", pl.col("card_number_value").fill_null("").alias("card_number"),
+             pl.col("si").fill_null("").alias("si_code"), pl.col("personal_id_value").fill_null("").alias("personal_id"),
+             pl.col("full_name").fill_null(""), pl.col("name_key").fill_null(""),
              pl.col("date_of_birth_date").alias("dob"), pl.col("date_of_birth_y").alias("dob_year"),
              pl.col("date_of_birth_m").alias("dob_month"), pl.col("date_of_birth_d").alias("dob_day"),
              pl.col("sex_code").fill_null("").alias("sex"), pl.col("group").fill_null("").alias("group_code"),
@@ -254,7 +258,8 @@ def _load_population(cursor, good: pl.DataFrame, batch: ImportBatch, scope_ids: 
     progress("households", 0.6)
     households = (good.filter(pl.col("household_id").is_not_null())
                   .group_by("household_id", maintain_order=True)
-                  .agg(pl.col("commune_id").first(), pl.col("village_id").first())
+                  .agg(pl.col("commune_id").first(), pl.col("village_id").first(),
+                       pl.col("phone").drop_nulls().first())
                   .rename({"household_id": "code"}))
     household_ids = merge.households_merge(cursor, households)
     progress("residents", 0.7)
@@ -290,6 +295,7 @@ def cards_import(*, path: Path | str, as_of: dt.date, scope: str | None = None, 
 def import_summary(batch: ImportBatch) -> dict:
     return {"rows_read": batch.rows_read, "rows_loaded": batch.rows_loaded,
             "rows_quarantined": batch.rows_quarantined, "batch_id": batch.id, "status": batch.status,
-            "rows_flagged": batch.rows_flagged, "rows_inserted": batch.rows_inserted,
+            "rows_flagged": batch.rows_flagged, "rows_flagged_by_field": batch.flagged_fields,
+            "rows_inserted": batch.rows_inserted,
             "rows_updated": batch.rows_updated, "rows_absent": batch.rows_absent,
             "duration_s": round(batch.duration_s or 0, 3), "note": batch.error}
