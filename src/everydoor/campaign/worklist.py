@@ -111,7 +111,8 @@ def _day(moment: dt.datetime) -> dt.date:
 
 def _lives_here(p: dict, on: dt.date) -> bool:
     """As coverage counts residents (coverage.engine.resident_condition), among present residents."""
-    born = p["dob"] <= on if p["dob"] else p["dob_year"] <= on.year
+    # No readable date of birth (an import flagged it): born, as coverage counts them.
+    born = p["dob"] <= on if p["dob"] else p["dob_year"] is None or p["dob_year"] <= on.year
     arrived = p["status_date"] is None or p["status_date"] <= on
     corrected = p["field_status"] is not None and (p["field_status_date"] is None or p["field_status_date"] <= on)
     return born and arrived and not corrected
@@ -210,7 +211,7 @@ def _household(h: dict, members: list[dict], data: dict, cards: dict, unlinked: 
         return None
     certificates, statuses = data["certificates"].get(h["id"], ()), data["statuses"].get(h["commune_id"], ())
     out_members, payers, already_paying = [], [], 0
-    for p in sorted(members, key=lambda m: (m["relation_to_head"] != "Chủ hộ", m["dob_year"], m["id"])):
+    for p in sorted(members, key=lambda m: (m["relation_to_head"] != "Chủ hộ", m["dob_year"] or 0, m["id"])):
         standing = _member(p, cards.get(p["id"], []), unlinked.get(p["id"], []), province, on)
         amount = None
         if standing["standing"] == "insured" and standing["card"]:
@@ -220,7 +221,7 @@ def _household(h: dict, members: list[dict], data: dict, cards: dict, unlinked: 
                 amount = ending.pop("amount")
                 standing = {**standing, **ending}
         row = {"person_id": p["id"], "name": p["full_name"], "personal_id": p["personal_id"],
-               "dob": p["dob"].isoformat() if p["dob"] else str(p["dob_year"]), "sex": p["sex"],
+               "dob": p["dob"].isoformat() if p["dob"] else str(p["dob_year"] or ""), "sex": p["sex"],
                "relation": p["relation_to_head"], **standing,
                "reason_text": reason_text(standing["reason"], standing["reason_date"], lang, amount)
                if standing["reason"] else None, "entitlement": None}

@@ -107,7 +107,8 @@ def status_code(column: str = "status") -> pl.Expr:
     return folded(column).replace_strict(_STATUS, default=None, return_dtype=pl.String)
 
 
-_PHONE = r"^\+?\d{8,15}$"  # a Vietnamese number (0912345678, +84912345678) or another country's, as dialled
+# A Vietnamese number (0912345678, +84912345678), as a visit accepts one (campaign.visits._PHONE).
+_PHONE = r"^(\+?84|0)\d{8,10}$"
 
 
 def phone_number(column: str = "phone") -> pl.Expr:
