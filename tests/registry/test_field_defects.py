@@ -181,3 +181,16 @@ def test_a_file_of_many_rows_counts_its_flags_by_field(tmp_path):
     assert (batch.rows_loaded, batch.rows_quarantined) == (300, 0)
     assert batch.flagged_fields == {"date_of_birth": 100, "sex": 60}
     assert batch.rows_flagged == 300  # the others carry partial_dob
+
+
+def test_a_resident_without_a_readable_date_of_birth_is_on_the_work_list(tmp_path):
+    from everydoor.campaign.worklist import worklist, worklist_scope
+    from everydoor.geo.models import AdminUnit
+
+    rows = [GOOD, resident(**{"Số định danh cá nhân": "010192001235", "Họ và tên": "Sùng Thị Mai",
+                              "Ngày sinh": "29/02/1991", "Giới tính": "Nữ", "Quan hệ với chủ hộ": "Vợ"})]
+    population_import(path=write_population(tmp_path / "p.csv", rows), as_of=AS_OF)
+    village = AdminUnit.objects.get(level="village", name="Thôn Nậm Cang")
+    result = worklist(scope=worklist_scope(village=village, on=AS_OF), as_of=AS_OF)
+    listed = {m["name"]: m for v in result["villages"] for h in v["households"] for m in h["members"]}
+    assert listed["Sùng Thị Mai"]["standing"] == "uninsured" and listed["Sùng Thị Mai"]["dob"] == ""
