@@ -20,8 +20,11 @@ def _files_ready(out_dir: Path, scale: float, seed: int) -> bool:
     if not manifest.exists():
         return False
     data = json.loads(manifest.read_text(encoding="utf-8"))
+    from everydoor.demo.generate import FILES_VERSION
+
     statuses = all((out_dir / name).exists() for name in ("certificates.csv", "area_statuses.csv"))
-    return data.get("scale") == scale and data.get("seed") == seed and statuses
+    return (data.get("scale") == scale and data.get("seed") == seed and statuses
+            and data.get("files_version") == FILES_VERSION)
 
 
 def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Step = print) -> dict:

@@ -15,6 +15,10 @@ from everydoor.demo import cards, names, output, places, population, statuses, t
 Progress = Callable[[str, float], None]
 HISTORY_LAPSE_SHARE = 0.85  # of the uninsured (past school age) whose last card ended in the year before
 
+# Bumped when the same scale and seed write other files: demo_build then regenerates them.
+# 2: malformed rows are row-level errors under issue 19's rules (a bad date of birth or ID now loads).
+FILES_VERSION = 2
+
 
 def _noop(_stage: str, _fraction: float) -> None:
     return None
@@ -219,6 +223,7 @@ def generate(out_dir: Path, *, scale: float = 1.0, seed: int = 2025, fmt: str = 
     written |= statuses.write_statuses(out_dir, people, pl_places.communes, profiles, declassified)
     manifest = output.manifest(scale, seed, fmt, expected, figures, written, counts, pl_places.communes)
     manifest["generation_seconds"] = round(time.perf_counter() - started, 1)
+    manifest["files_version"] = FILES_VERSION
     (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     report("done", 1.0)
     return manifest
