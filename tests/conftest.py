@@ -12,6 +12,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip_pg)
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.flaky(reruns=2))
 
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -51,3 +53,17 @@ def load_units(django_db_blocker):
         UnitLineage.objects.all().delete()
         for level in ("village", "commune", "province"):
             AdminUnit.objects.filter(level=level).delete()
+
+
+@pytest.fixture(autouse=True)
+def _caches_cleared():
+    """Caches keyed by row ids and counts (a village's work list, a progress report) start empty in each
+    test: a rolled-back test's ids come back in the next one, with other rows behind them."""
+    from django.core.cache import cache
+
+    from everydoor.campaign import progress
+
+    cache.clear()
+    with progress._recent_lock:
+        progress._recent.clear()
+    yield

@@ -169,6 +169,7 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"  # without it, signing out renders a template no app ships (a 500)
 # A file of commune boundaries (GeoJSON, features with the commune code in properties "code" or "ma_xa"):
 # the map draws them; without one it draws a dot per commune at its position.
 EVERYDOOR_BOUNDARIES = os.environ.get("EVERYDOOR_BOUNDARIES")
