@@ -136,3 +136,16 @@ def test_security_headers(client, w):
     assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp
     assert response["X-Frame-Options"] == "DENY"
     assert "<script" not in response.content.decode() and " style=" not in response.content.decode()
+
+
+@pytest.mark.parametrize(("name", "shown", "hidden"), [
+    ("officer", 'href="/field/"', 'href="/field/attention/"'),
+    ("manager", 'href="/field/attention/"', 'href="/field/"'),
+    ("chair", None, 'href="/field/'),
+])
+def test_the_header_links_officers_to_their_phone_pages_and_managers_to_refused_visits(client, w, name, shown, hidden):
+    _login(client, name)
+    page = client.get("/", follow=True).content.decode()
+    if shown:
+        assert shown in page, name
+    assert hidden not in page, name

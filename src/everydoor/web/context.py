@@ -15,4 +15,5 @@ def navigation(request):
         "province": role == Role.PROVINCE,
         "admin": role == Role.PROVINCE and user.is_staff,
         "lookup": role in (Role.CLINIC, Role.PROVINCE),
+        "field": role == Role.OFFICER,  # the phone pages (everydoor.field)
     }}
