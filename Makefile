@@ -30,12 +30,18 @@ test: setup browser postgres lint
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
+# The phone's offline tests (a service worker in chromium against the live server) run in a process of
+# their own: after the rest of the suite they missed their first page in some runs (see tests/field).
+OFFLINE := tests/field/test_offline.py
+
 test-sqlite:
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q --ignore=$(OFFLINE)
+	$(VENV)/bin/pytest -q $(OFFLINE)
 
 # Spark reads Parquet, not the database: its tests run once, in the SQLite pass.
 test-postgres:
-	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q -m "not spark"
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q -m "not spark" --ignore=$(OFFLINE)
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q $(OFFLINE)
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench
