@@ -22,6 +22,16 @@ def read_table(path: Path | str, required: tuple[str, ...], optional: tuple[str,
     """CSV or XLSX as text columns (lower-cased, trimmed names; `aliases` renamed to ours), with a 1-based
     `_row`; missing columns refused; empty cells are null."""
     path = Path(path)
+    table = read_text_file(path, required, aliases)
+    present = [c for c in (*required, *optional) if c in table.columns]
+    table = table.select(pl.col(c).cast(pl.Utf8).str.strip_chars().replace("", None) for c in present)
+    table = table.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in optional if c not in table.columns)
+    return table.with_row_index("_row", offset=1)
+
+
+def read_text_file(path: Path, required: tuple[str, ...], aliases: dict[str, str] | None = None) -> pl.DataFrame:
+    """CSV or XLSX as read, every cell text: lower-cased, trimmed headers (`aliases` renamed to ours); a
+    missing, unreadable file or a missing required column is refused naming the file."""
     if not path.exists():
         raise EverydoorError(ErrorCode.UNREADABLE_FILE, f"{path}: no such file")
     try:
@@ -36,10 +46,7 @@ def read_table(path: Path | str, required: tuple[str, ...], optional: tuple[str,
     missing = [c for c in required if c not in table.columns]
     if missing:
         raise EverydoorError(ErrorCode.MISSING_COLUMNS, f"{path.name}: missing column(s) {', '.join(missing)}")
-    present = [c for c in (*required, *optional) if c in table.columns]
-    table = table.select(pl.col(c).cast(pl.Utf8).str.strip_chars().replace("", None) for c in present)
-    table = table.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in optional if c not in table.columns)
-    return table.with_row_index("_row", offset=1)
+    return table
 
 
 def iso_date(column: str) -> pl.Expr:
