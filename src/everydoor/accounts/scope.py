@@ -156,6 +156,44 @@ def home_area(scope: Scope) -> AdminUnit | AgencyUnit | None:
     return scope.area if scope.reads_areas else None
 
 
+# --- the campaign ---------------------------------------------------------------------------------------
+
+def campaign_subject(scope: Scope) -> dict | None:
+    """The part of the campaign a user sees when they name nothing: the province's, the agency unit's,
+    the commune's, or the officer's own (keyword arguments of the campaign's selectors)."""
+    if scope.role == Role.OFFICER:
+        return {"officer": scope.user}
+    if scope.role == Role.UNIT_MANAGER and scope.agency_unit is not None:
+        return {"area": scope.agency_unit}
+    if scope.role in (Role.PROVINCE, Role.COMMUNE_CHAIR) and scope.area is not None:
+        return {"area": scope.area}
+    return None
+
+
+def subject_visible(scope: Scope, *, area=None, officer=None) -> bool:
+    """May this user see this area's, agency unit's or officer's targets and progress?"""
+    if scope.role == Role.OFFICER:
+        return officer is not None and officer.pk == scope.user.pk
+    if scope.role == Role.UNIT_MANAGER and scope.agency_unit is not None:
+        if officer is not None:
+            return getattr(getattr(officer, "profile", None), "agency_unit_id", None) == scope.agency_unit.pk
+        if isinstance(area, AgencyUnit):
+            return area.pk == scope.agency_unit.pk
+        commune = (area.pk if area.level == AdminUnit.Level.COMMUNE
+                   else area.parent_id if area.level == AdminUnit.Level.VILLAGE else None)
+        return commune in scope.commune_ids
+    if scope.role == Role.PROVINCE and scope.area is not None:
+        if officer is not None:
+            return getattr(getattr(officer, "profile", None), "area_id", None) == scope.area.pk
+        if isinstance(area, AgencyUnit):
+            return area.province_id == scope.area.pk
+        return area.province_code == scope.area.province_code
+    if scope.role == Role.COMMUNE_CHAIR and scope.area is not None and area is not None \
+            and not isinstance(area, AgencyUnit):
+        return scope.area.pk in (area.pk, area.parent_id)
+    return False
+
+
 # --- registers ------------------------------------------------------------------------------------------
 
 def households(scope: Scope) -> QuerySet[Household]:

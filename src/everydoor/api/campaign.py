@@ -1,7 +1,7 @@
 """GET /targets and GET /progress: the campaign for the signed-in user's part of it.
 
 Session or signed bearer token (api.auth). Without parameters a user gets their own part
-(campaign.scope.default_subject); naming an area (`area`: name or code, or an agency unit's code) or
+(accounts.scope.campaign_subject); naming an area (`area`: name or code, or an agency unit's code) or
 an officer (`officer`: username) outside what the user may see answers 404, as if it did not exist.
 """
 
@@ -16,21 +16,25 @@ _NOT_FOUND = {"code": ErrorCode.NOT_FOUND, "message": "no such area or officer i
 
 
 def _subject(user, area: str | None, officer: str | None) -> dict:
-    from everydoor.campaign.scope import default_subject, subject_visible
+    from everydoor.accounts.scope import campaign_subject, scope_for, subject_visible
     from everydoor.campaign.targets import officer_resolve
     from everydoor.coverage.selectors import area_resolve_any
 
     if area and officer:
         raise EverydoorError(ErrorCode.INVALID_INPUT, "name an area or an officer, not both")
+    try:
+        scope = scope_for(user)
+    except EverydoorError as exc:  # an account without an area has no part of the campaign: as if none existed
+        raise EverydoorError(ErrorCode.NOT_FOUND, _NOT_FOUND["message"]) from exc
     if officer:
         subject = {"officer": officer_resolve(officer)}
     elif area:
         subject = {"area": area_resolve_any(area)}
     else:
-        subject = default_subject(user)
+        subject = campaign_subject(scope)
         if subject is None:
             raise EverydoorError(ErrorCode.NOT_FOUND, _NOT_FOUND["message"])
-    if not subject_visible(user, **subject):
+    if not subject_visible(scope, **subject):
         raise EverydoorError(ErrorCode.NOT_FOUND, _NOT_FOUND["message"])
     return subject
 
