@@ -11,7 +11,7 @@ from django.utils import timezone
 from typer.testing import CliRunner
 
 from everydoor.accounts.models import AuditEvent
-from everydoor.campaign.models import Visit
+from everydoor.campaign.models import Visit, VisitMember
 from everydoor.campaign.worklist import worklist, worklist_scope
 from everydoor.campaign.worklist_export import worklist_export
 from everydoor.cli.app import app
@@ -108,6 +108,29 @@ def test_order_follow_ups_first_and_settled_households_drop_off(w):
     assert [h["code"] for h in rows] == ["HH-E", "HH-B"]
     assert rows[0]["follow_up_due"] and rows[0]["last_visit"]["outcome"] == "promised"
     assert rows[1]["visits"] == 1
+
+
+def test_a_final_outcome_for_some_members_keeps_the_others_listed(w):
+    officer = world.officer(villages=[w.village])
+    scope = worklist_scope(village=w.village, on=AS_OF)
+
+    def household_a(lang="vi"):
+        rows = worklist(scope=scope, as_of=AS_OF, lang=lang)["villages"][0]["households"]
+        return next((h for h in rows if h["code"] == "HH-A"), None)
+
+    assert household_a()["uninsured"] == 3
+    VisitMember.objects.create(visit=_visit(w.a, officer, "enrolled", dt.date(2025, 10, 20)), person=w.a_wife)
+    _visit(w.a, officer, "not_at_home", dt.date(2025, 10, 21))  # names nobody: the wife's enrolment stands
+    a = household_a(lang="en")
+    by_person = {m["person_id"]: m for m in a["members"]}
+    assert a["uninsured"] == 2 and by_person[w.a_wife.pk]["standing"] == "settled"
+    assert by_person[w.a_wife.pk]["reason_text"] == "Visited on 2025-10-20: enrolled"
+    assert [p["person_id"] for p in a["premium"]["members"]] == [w.a_son.pk]  # the wife no longer pays here
+    VisitMember.objects.create(visit=_visit(w.a, officer, "promised", dt.date(2025, 10, 22)), person=w.a_wife)
+    assert household_a()["uninsured"] == 3  # a later visit naming her reopens her
+    refusal = _visit(w.a, officer, "refused", dt.date(2025, 10, 23), reason="cost")
+    VisitMember.objects.bulk_create([VisitMember(visit=refusal, person=p) for p in (w.a_wife, w.a_son, w.a_child)])
+    assert household_a() is None  # nobody left to visit for
 
 
 def test_scope_errors(w):

@@ -78,8 +78,8 @@ class MemberOut(Schema):
     dob: str  # YYYY-MM-DD, or the year alone
     sex: str
     relation: str
-    standing: str  # insured, expiring, uninsured
-    reason: str | None  # never_enrolled, lapsed, expiring, other_province, not_linked, support_ends
+    standing: str  # insured, expiring, uninsured, settled (by a visit, till the registers show it)
+    reason: str | None  # never_enrolled, lapsed, expiring, other_province, not_linked, support_ends, settled
     reason_date: dt.date | None
     reason_text: str | None
     card: CardOut | None

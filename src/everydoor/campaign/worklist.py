@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from everydoor.campaign.models import Visit
+from everydoor.campaign.models import Visit, VisitMember
 from everydoor.campaign.selectors import officer_villages
 from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.geo.models import AdminUnit, AreaStatus
@@ -31,8 +31,9 @@ EXPIRING_DAYS = 30
 HOUSEHOLD_CARD_GROUP = "GD"  # members holding one pay as a household: the new ones continue their sequence
 PREMIUM_MONTHS = 12
 Outcome = Visit.Outcome
-# A visit with one of these outcomes settles the household: it leaves the list. A refusal settles it
-# only when the officer set no follow-up (a refusal with a follow-up means "come back").
+# A visit with one of these outcomes settles the members it names (or, naming none, the whole household):
+# they need no more visits. A refusal settles only when the officer set no follow-up ("come back" otherwise).
+# A household leaves the list when no member is left to visit for.
 FINAL_OUTCOMES = frozenset({Outcome.ENROLLED, Outcome.INSURED_ELSEWHERE, Outcome.MOVED_AWAY, Outcome.DECEASED,
                             Outcome.NEVER_LIVED_HERE})
 
@@ -44,13 +45,23 @@ REASONS = {
     "not_linked": ("Có thẻ chưa được đối chiếu với người dân", "Card not linked to the resident"),
     "support_ends": ("Hết hỗ trợ của Nhà nước ngày {date}: sẽ phải đóng {amount} đồng/năm",
                      "Support ends on {date}: would pay {amount} VND a year"),
+    "settled": ("Đã gặp ngày {date}: {outcome}", "Visited on {date}: {outcome}"),
+}
+SETTLED_OUTCOMES = {
+    Outcome.ENROLLED: ("đã đăng ký tham gia", "enrolled"),
+    Outcome.INSURED_ELSEWHERE: ("đã có thẻ ở nơi khác", "already insured elsewhere"),
+    Outcome.MOVED_AWAY: ("đã chuyển đi", "moved away"),
+    Outcome.DECEASED: ("đã mất", "deceased"),
+    Outcome.NEVER_LIVED_HERE: ("không sống ở đây", "never lived here"),
+    Outcome.REFUSED: ("từ chối tham gia", "refused"),
 }
 
 
-def reason_text(code: str, date: dt.date | None, lang: str, amount: int | None = None) -> str:
+def reason_text(code: str, date: dt.date | None, lang: str, amount: int | None = None, outcome: str = "") -> str:
     vi, en = REASONS[code]
+    label = SETTLED_OUTCOMES.get(outcome, (outcome, outcome))[lang == "en"] if outcome else ""
     return (en if lang == "en" else vi).format(date=date.isoformat() if date else "",
-                                               amount=f"{amount:,}" if amount is not None else "")
+                                               amount=f"{amount:,}" if amount is not None else "", outcome=label)
 
 
 def _support_ending(p: dict, card_group: str, certificates, statuses, province: str, on: dt.date,
@@ -72,8 +83,28 @@ def _support_ending(p: dict, card_group: str, certificates, statuses, province: 
 
 
 def settles(outcome: str, follow_up: dt.date | None) -> bool:
-    """Whether a visit with this outcome takes the household off the list."""
+    """Whether a visit with this outcome settles what it concerns (its members, else the household)."""
     return outcome in FINAL_OUTCOMES or (outcome == Outcome.REFUSED and follow_up is None)
+
+
+def settled_members(visits: list[dict], members_of: dict[int, set[int]]) -> tuple[dict | None, dict[int, dict]]:
+    """What a household's visits (in order) have settled: the whole household (the settling visit, or None)
+    and members one by one (person id -> visit). A later visit that settles nothing reopens what it names,
+    or, naming nobody, the household as a whole (members settled one by one stay so)."""
+    whole, people = None, {}
+    for visit in visits:
+        named = members_of.get(visit["id"], set())
+        if settles(visit["outcome"], visit["follow_up"]):
+            if named:
+                people.update(dict.fromkeys(named, visit))
+            else:
+                whole = visit
+        elif named:
+            for person in named:
+                people.pop(person, None)
+        else:
+            whole = None
+    return whole, people
 
 
 @dataclass(frozen=True)
@@ -189,11 +220,15 @@ def _reads(village_ids: list[int], on: dt.date) -> dict:
         statuses[s["commune_id"]].append(Period(s["status"], s["effective_from"], s["effective_to"]))
     visits = defaultdict(list)
     for v in (Visit.objects.filter(household__village_id__in=village_ids)
-              .values("household_id", "visited_at", "outcome", "reason", "follow_up").order_by("visited_at", "id")):
+              .values("id", "household_id", "visited_at", "outcome", "reason", "follow_up").order_by("visited_at", "id")):
         if _day(v["visited_at"]) <= on:
             visits[v["household_id"]].append(v)
+    members_of = defaultdict(set)
+    for visit_id, person_id in VisitMember.objects.filter(visit__household__village_id__in=village_ids).values_list(
+            "visit_id", "person_id"):
+        members_of[visit_id].add(person_id)
     return {"households": households, "people": people, "certificates": certificates, "statuses": statuses,
-            "visits": visits}
+            "visits": visits, "members_of": members_of}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -207,14 +242,19 @@ def _household(h: dict, members: list[dict], data: dict, cards: dict, unlinked: 
                on: dt.date, lang: str) -> dict | None:
     visits = data["visits"].get(h["id"], [])
     last = visits[-1] if visits else None
-    if last is not None and settles(last["outcome"], last["follow_up"]):
+    whole, settled = settled_members(visits, data["members_of"])
+    if whole is not None:
         return None
     certificates, statuses = data["certificates"].get(h["id"], ()), data["statuses"].get(h["commune_id"], ())
     out_members, payers, already_paying = [], [], 0
     for p in sorted(members, key=lambda m: (m["relation_to_head"] != "Chủ hộ", m["dob_year"] or 0, m["id"])):
         standing = _member(p, cards.get(p["id"], []), unlinked.get(p["id"], []), province, on)
-        amount = None
-        if standing["standing"] == "insured" and standing["card"]:
+        amount, outcome = None, ""
+        if standing["standing"] != "insured" and p["id"] in settled:  # the visit's word stands till the registers
+            visit = settled[p["id"]]
+            outcome = visit["outcome"]
+            standing = {**standing, "standing": "settled", "reason": "settled", "reason_date": _day(visit["visited_at"])}
+        elif standing["standing"] == "insured" and standing["card"]:
             ending = _support_ending(p, standing["card"]["group"], certificates, statuses, province, on,
                                      already_paying)
             if ending is not None:
@@ -223,7 +263,7 @@ def _household(h: dict, members: list[dict], data: dict, cards: dict, unlinked: 
         row = {"person_id": p["id"], "name": p["full_name"], "personal_id": p["personal_id"],
                "dob": p["dob"].isoformat() if p["dob"] else str(p["dob_year"] or ""), "sex": p["sex"],
                "relation": p["relation_to_head"], **standing,
-               "reason_text": reason_text(standing["reason"], standing["reason_date"], lang, amount)
+               "reason_text": reason_text(standing["reason"], standing["reason_date"], lang, amount, outcome)
                if standing["reason"] else None, "entitlement": None}
         if standing["standing"] == "uninsured":
             ent = entitlement(on=on, dob_year=p["dob_year"], dob_month=p["dob_month"], dob_day=p["dob_day"],
