@@ -13,7 +13,8 @@ ROLES = ("admin", "leader", "manager", "chair", "officer", "clinic")
 MANAGERS = ("admin", "leader", "manager")
 # Routes with no object of their own: they may answer 200, but never show the other area.
 LISTS = {"home", "audit", "audit_csv", "lookup", "search", "field:day", "field:service_worker", "field:session",
-         "field:attention", "imports", "quality", "review", "login", "set_language",
+         "field:attention", "imports", "quality", "review", "login", "set_language", "targets", "progress",
+         "targets_allocate",  # the province user's own province only (tests/web/test_campaign_pages.py)
          "logout", "api:health", "api:api-root", "api:openapi-json", "api:openapi-view"}
 
 
@@ -31,10 +32,41 @@ def _route_names() -> set[str]:
     return names
 
 
+def _other_campaign(w) -> dict:
+    """The other province's campaign: a target at each level, down to an officer of its own."""
+    import datetime as dt
+
+    from everydoor.accounts.models import Role
+    from everydoor.accounts.services import user_upsert
+    from everydoor.campaign.models import Campaign, Target
+
+    o = w["other"]
+    officer = user_upsert(username="ngoai", password=W.PW, role=Role.OFFICER, area=o["province"], agency_unit=o["unit"])
+    officer.profile.full_name = W.OTHER_NAMES[3]
+    officer.profile.save()
+    campaign = Campaign.objects.create(area=o["province"], goal_rate="0.965", due=dt.date(2025, 12, 31),
+                                       decision="99/QĐ-NGOAI", baseline_date=W.AS_OF, baseline_cards=1,
+                                       baseline_residents=1, created_by="test")
+    parent, ids = None, []
+    for level, where in (("province", {"area": o["province"]}), ("agency_unit", {"agency_unit": o["unit"]}),
+                         ("commune", {"area": o["commune"]}), ("village", {"area": o["village"]}),
+                         ("officer", {"area": o["village"], "officer": officer})):
+        parent = Target.objects.create(campaign=campaign, parent=parent, level=level, value=7, set_by="test", **where)
+        ids.append(parent.pk)
+    return {"officer": officer.username, "targets": ids}
+
+
 def _targets(w, batch_id: int) -> dict[str, list[tuple[str, str, dict]]]:
     """route name -> (method, url, data) asking for the other province's objects."""
     o = w["other"]
-    return {
+    c = _other_campaign(w)
+    pages = {f"{page}_{kind}": [("get", f"/{page}/{kind}/{key}/", {}) for key in keys]
+             for page in ("targets", "progress") for kind, keys in (
+                 ("area", (o["province"].code, o["commune"].code, o["village"].code)), ("unit", (o["unit"].code,)),
+                 ("officer", (c["officer"],)))}
+    writes = {name: [("post", f"/targets/{pk}/{action}", {"value": "0"}) for pk in c["targets"]]
+              for name, action in (("target_set", "set"), ("target_lock", "lock"), ("target_unlock", "unlock"))}
+    return {**pages, **writes,
         "area": [("get", f"/area/{o['province'].code}/", {}), ("get", f"/area/{o['commune'].code}/", {}),
                  ("get", f"/area/{o['village'].code}/", {})],
         "unit": [("get", f"/unit/{o['unit'].code}/", {})],
@@ -102,6 +134,7 @@ def test_no_route_shows_another_areas_objects_to_any_role(client, w):
                 assert _leaks(body) == [], (role, url)
                 answered += 1
         for url in ("/", "/audit/", "/audit.csv", "/imports/", "/quality/", "/review/", "/lookup/", "/field/",
+                    "/targets/", "/progress/",
                     "/field/attention/", "/field/session.json",
                     f"/search/?q={W.OTHER_NAMES[1]}", f"/search/?q={W.OTHER_NAMES[4]}",
                     f"/search/?q={W.OTHER_NAMES[3]}&commune={w['other']['commune'].code}"):
@@ -114,6 +147,8 @@ def test_no_route_shows_another_areas_objects_to_any_role(client, w):
                 body = body.decode().replace(url.split("q=")[1].split("&")[0], "").encode()
             assert set(_leaks(body)) <= allowed, (role, url, _leaks(body))
     assert answered > 60
-    from everydoor.campaign.models import Visit
+    from everydoor.campaign.models import Target, Visit
+
+    assert set(Target.objects.values_list("value", "locked")) == {(7, False)}  # no write went through
 
     assert not Visit.objects.filter(household=w["other"]["household"]).exists()

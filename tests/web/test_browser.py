@@ -77,3 +77,51 @@ def test_each_role_drill_down_report_and_refusals(live_server, transactional_db)
         _sign_in(page, url, "admin")
         page.click("header nav >> text=Nhật ký")
         expect(page.locator("table#events")).to_contain_text("household")
+
+
+def test_a_unit_manager_sets_and_locks_a_target_then_follows_progress_down_to_an_officer(live_server,
+                                                                                          transactional_db):
+    import datetime as dt
+
+    from playwright.sync_api import expect
+
+    from everydoor.campaign.models import Target
+    from everydoor.campaign.progress import progress_forget
+    from everydoor.campaign.targets import targets_allocate
+    from tests.campaign.conftest import visit
+
+    w = W.build()
+    users = W.users(w)
+    targets_allocate(area=w["province"], goal_rate="0.965", due=dt.date(2025, 12, 31), decision="462/QĐ-BHXH",
+                     as_of=W.AS_OF, actor="test")
+    visit(w["households"][w["a"].pk][0], users["officer"], "refused", reason="cost", day=dt.date(2025, 10, 20))
+    progress_forget()
+    unit = Target.objects.get(level="agency_unit", agency_unit=w["unit_ab"])
+    a, b = (Target.objects.get(level="commune", area=w[k]) for k in ("a", "b"))
+    with chromium_page() as page:
+        _sign_in(page, live_server.url, "manager")
+        page.click("header nav >> text=Chỉ tiêu")
+        expect(page.locator("h1")).to_have_text("Chỉ tiêu · BHXH cơ sở Mường Khương")
+        row = page.locator(f"#target-{a.pk}")
+        row.locator("input[name=value]").fill(str(unit.value))
+        row.locator("button", has_text="Đặt và khóa").click()
+        expect(page.locator("ul.messages")).to_contain_text(f"Chỉ tiêu của Xã Mường Bo: {a.value} → {unit.value} thẻ")
+        expect(page.locator(f"#target-{a.pk} .state")).to_have_text("đã khóa")
+        expect(page.locator(f"#target-{b.pk} td.value")).to_have_text("0")  # the unit still adds up
+        page.locator(f"#target-{b.pk} button.secondary").click()
+        expect(page.locator("ul.messages")).to_contain_text("Xã Bản Lầu (0 thẻ): chưa khóa → đã khóa")
+        expect(page.locator(f"#target-{b.pk} .state")).to_have_text("đã khóa")
+
+        page.click("header nav >> text=Tiến độ")
+        expect(page.locator("h1")).to_have_text("Tiến độ · BHXH cơ sở Mường Khương")
+        expect(page.locator("#target .value")).to_have_text(str(unit.value))
+        page.click("table#children >> text=Xã Mường Bo")
+        expect(page.locator("h1")).to_have_text("Tiến độ · Xã Mường Bo")
+        page.click("table#children >> text=Thôn Nậm Cang")
+        expect(page.locator("h1")).to_have_text("Tiến độ · Thôn Nậm Cang")
+        page.click("table#children >> text=Nguyễn Văn An")
+        expect(page.locator("h1")).to_have_text("Tiến độ · Nguyễn Văn An")
+        expect(page.locator("#refusals")).to_contain_text("Chi phí")
+        assert page.locator("svg.chart").count() == 2  # the target bar and the funnel
+        trail = page.locator("nav.trail").inner_text()
+        assert "BHXH cơ sở Mường Khương" in trail and "Tỉnh Thử Nghiệm" not in trail  # the manager's levels only

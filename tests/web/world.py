@@ -87,7 +87,11 @@ def _other_province(pop, cards) -> dict:
 
 def users(w: dict) -> dict:
     """One user per role; the commune-level ones in commune A (unit manager: unit A+B)."""
-    officer = user_upsert(username="officer", password=PW, role=Role.OFFICER, area=w["a"])
+    # as `everydoor officers import` makes them: the province as area, the agency unit, a full name
+    officer = user_upsert(username="officer", password=PW, role=Role.OFFICER, area=w["province"],
+                          agency_unit=w["unit_ab"])
+    officer.profile.full_name = "Nguyễn Văn An"
+    officer.profile.save()
     OfficerAssignment.objects.create(officer=officer, village=w["villages"][w["a"].pk][0],
                                      valid_from=dt.date(2025, 1, 1))
     return {

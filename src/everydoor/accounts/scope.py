@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from everydoor.accounts.models import AuditEvent, Role
-from everydoor.campaign.models import AgencyUnit
+from everydoor.campaign.models import AgencyUnit, Target
 from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.geo.models import AdminUnit
 from everydoor.linkage.models import ReviewItem
@@ -192,6 +192,39 @@ def subject_visible(scope: Scope, *, area=None, officer=None) -> bool:
             and not isinstance(area, AgencyUnit):
         return scope.area.pk in (area.pk, area.parent_id)
     return False
+
+
+def campaign_subject_get(scope: Scope, *, area_code: str = "", unit_code: str = "", username: str = "") -> dict:
+    """The area, agency unit or officer named in a page's URL, if the user may see its targets and
+    progress; else NOT_FOUND (an officer is named by username, an area or agency unit by code)."""
+    from django.contrib.auth import get_user_model
+
+    if username:
+        officer = get_user_model().objects.filter(username=username).select_related("profile").first()
+        subject = {"officer": officer} if officer is not None else None
+    elif unit_code:
+        unit = AgencyUnit.objects.filter(code=unit_code).select_related("province").first()
+        subject = {"area": unit} if unit is not None else None
+    else:
+        area = AdminUnit.objects.filter(code=area_code).select_related("parent").first()
+        subject = {"area": area} if area is not None else None
+    if subject is None or not subject_visible(scope, **subject):
+        raise not_found()
+    return subject
+
+
+def targets_managed(scope: Scope) -> QuerySet[Target]:
+    """Targets the user may set, lock and unlock: the whole tree of the province's campaigns for province
+    users; the communes, villages and officers of its agency unit for a unit manager (not the unit's own
+    target, whose change would move the other units'); nobody else's."""
+    if scope.is_province:
+        return Target.objects.filter(campaign__area__province_code=scope.province_code)
+    if scope.role == Role.UNIT_MANAGER and scope.agency_unit is not None:
+        ids = list(scope.commune_ids)
+        return Target.objects.filter(Q(level=Target.Level.COMMUNE, area_id__in=ids)
+                                     | Q(level__in=(Target.Level.VILLAGE, Target.Level.OFFICER),
+                                         area__parent_id__in=ids))
+    return Target.objects.none()
 
 
 # --- registers ------------------------------------------------------------------------------------------

@@ -147,3 +147,44 @@ def province_map(communes: list[dict], boundaries: dict | None = None) -> SafeSt
         body.append(f'<rect x="{x}" y="{height - 24}" width="12" height="12" fill="{colour}"/>')
         body.append(_text(x + 16, height - 14, name, size=11))
     return _svg(width, height, body, label)
+
+
+def target_bar(gained: int, target: int, expected: int | None = None) -> SafeString:
+    """Cards gained against the target, with where the campaign should stand today (a straight line
+    from the baseline to the due date) as a tick; a gain beyond the target fills the bar."""
+    width, height, left, right = 640, 74, 8, 8
+    plot_w = width - left - right
+    label = _("Cards gained against the target")
+    share = gained / target if target else (1.0 if gained > 0 else 0.0)
+    filled = max(min(share, 1.0), 0.0) * plot_w
+    colour = GAIN if expected is None or gained >= expected else "#e67e22"
+    body = [f'<rect x="{left}" y="8" width="{plot_w}" height="28" rx="4" fill="{GRID}"/>',
+            f'<rect x="{left}" y="8" width="{filled:.1f}" height="28" rx="4" fill="{colour}"/>']
+    body.append(_text(left, 58, _("%(gained)s of %(target)s cards") % {"gained": _n(gained), "target": _n(target)},
+                      size=13, weight="bold"))
+    if target:
+        body.append(_text(width - right, 58, f"{_n(100 * share, 1)}%", "end", 13, weight="bold"))
+    if expected is not None and target:
+        x = left + min(max(expected / target, 0.0), 1.0) * plot_w
+        body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="3" y2="41" stroke="{INK}" stroke-width="2"/>')
+        tip = _("expected by today: %(cards)s") % {"cards": _n(expected)}
+        anchor = "end" if x > width * 0.8 else "start" if x < width * 0.2 else "middle"
+        body.append(f'<g><title>{escape(tip)}</title>' + _text(x, 68, tip, anchor, 11, "#5b6b76") + "</g>")
+    return _svg(width, height, body, label)
+
+
+def funnel(steps: list[tuple[str, int, int | None]]) -> SafeString:
+    """Each step of the field work as a bar scaled to the largest: (label, count, the count its share is
+    of, or None: households and residents are not shares of each other)."""
+    width, row, left, right = 640, 30, 230, 110
+    height = row * len(steps) + 6
+    scale = (width - left - right) / (max((value for _, value, _ in steps), default=0) or 1)
+    body = []
+    for i, (name, value, base) in enumerate(steps):
+        y = 3 + i * row
+        body.append(_text(left - 8, y + row / 2 + 4, name, "end", 12))
+        body.append(f'<rect x="{left}" y="{y + 4}" width="{max(value * scale, 1.5):.1f}" height="{row - 10}" '
+                    f'fill="{TOTAL if i == 0 else GAIN}"/>')
+        text = _n(value) + (f" ({_n(100 * value / base, 1)}%)" if base else "")
+        body.append(_text(left + value * scale + 6, y + row / 2 + 4, text, size=12))
+    return _svg(width, height, body, _("From the door to the card"))
