@@ -78,6 +78,10 @@ def test_a_settled_household_leaves_the_village_list_at_once(client, field):
     assert _send(client, _visit(home, outcome="enrolled", members=[field["people"]["mai"].id],
                                 follow_up=None)).status_code == 201
     listed = [h["code"] for h in client.get(f"/field/villages/{nam_cang.id}/").context["households"]]
+    assert "HH-NC-1" in listed  # Mai enrolled; the child still needs a (free) card
+    assert _send(client, _visit(home, outcome="enrolled", members=[field["people"]["child"].id],
+                                follow_up=None)).status_code == 201
+    listed = [h["code"] for h in client.get(f"/field/villages/{nam_cang.id}/").context["households"]]
     assert "HH-NC-1" not in listed and len(listed) == 2  # the cached list was keyed on the village's visits
     page = client.get(f"/field/households/{home.id}/")
     assert page.context["row"] is None and "Không có trong danh sách" in page.content.decode()

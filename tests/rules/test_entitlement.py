@@ -4,8 +4,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from everydoor.rules.entitlement import Period, entitlement, sixth_birthday_eve
+from everydoor.rules.entitlement import Period, entitlement, may_end_between, sixth_birthday_eve
 
 D = dt.date
 ON = D(2025, 10, 31)
@@ -70,3 +72,50 @@ def test_a_provincial_top_up_applies_to_the_entitlement(monkeypatch):
     monkeypatch.setattr(law, "configured_overrides", lambda: overrides)
     near = entitlement(on=ON, dob_year=1980, certificates=[Period("near_poor", D(2025, 1, 1))], province="15")
     assert near.state_paid and near.source == "NQ tỉnh"
+
+
+
+_days = st.integers(min_value=0, max_value=4000).map(lambda n: D(2016, 1, 1) + dt.timedelta(days=n))
+# ends near the date, or about 36 months before it (the support after a commune left the list ends then)
+_offsets = st.one_of(st.integers(min_value=-60, max_value=120), st.integers(min_value=-1130, max_value=-1030))
+
+
+def _periods(on, kinds):
+    """Periods whose end falls near `on` (or 36 months before: the support after a commune left the list)."""
+    return st.builds(lambda kind, back, ahead: Period(kind, on - dt.timedelta(days=back),
+                                                      None if ahead is None else on + dt.timedelta(days=ahead)),
+                     st.sampled_from(kinds), st.integers(min_value=0, max_value=2000), st.one_of(st.none(), _offsets))
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.data(), on=_days, ethnicity=st.sampled_from(["Kinh", "Mông", "Tày", ""]),
+       window=st.integers(min_value=0, max_value=60))
+def test_may_end_between_never_misses_an_end_the_rules_give(data, on, ethnicity, window):
+    """The work list skips entitlement() for residents may_end_between rules out: it must never rule out one
+    whose support ends in the window."""
+    dob_year = data.draw(st.one_of(st.none(), st.integers(min_value=on.year - 70, max_value=on.year),
+                                   st.sampled_from([on.year - 6, on.year - 5])))  # a 6th birthday near
+    dob_month = data.draw(st.one_of(st.none(), st.integers(min_value=1, max_value=12)))
+    dob_day = data.draw(st.one_of(st.none(), st.integers(min_value=1, max_value=28)))
+    certificates = data.draw(st.lists(_periods(on, ("poor", "near_poor", "average_living_standard")), max_size=3))
+    statuses = data.draw(st.lists(_periods(on, ("especially_difficult", "island", "other")), max_size=3))
+    found = entitlement(on=on, dob_year=dob_year, dob_month=dob_month, dob_day=dob_day, ethnicity=ethnicity,
+                        certificates=certificates, commune_statuses=statuses)
+    end = on + dt.timedelta(days=window)
+    if found.until is not None and on <= found.until <= end:
+        assert may_end_between(on, end, dob_year=dob_year, dob_month=dob_month, dob_day=dob_day,
+                               certificates=certificates, commune_statuses=statuses)
+
+
+@pytest.mark.parametrize(("resident", "until"), [
+    ({"dob_year": 2019, "dob_month": 11, "dob_day": 20}, D(2025, 11, 19)),  # the under-6 card ends
+    ({"dob_year": 1980, "certificates": [Period("poor", D(2023, 1, 1), D(2025, 11, 30))]}, D(2025, 11, 30)),
+    ({"dob_year": 1980, "ethnicity": "Mông", "commune_statuses": [Period("especially_difficult", D(2021, 6, 4),
+                                                                         D(2022, 11, 15))]}, D(2025, 11, 15)),
+])
+def test_may_end_between_each_source_of_an_end(resident, until):
+    found = entitlement(on=ON, **resident)
+    assert found.until == until
+    resident.pop("ethnicity", None)
+    assert may_end_between(ON, ON + dt.timedelta(days=30), **resident)
+    assert not may_end_between(ON, until - dt.timedelta(days=1), **resident)

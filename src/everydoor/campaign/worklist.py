@@ -24,7 +24,7 @@ from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.geo.models import AdminUnit, AreaStatus
 from everydoor.registry import card_reads
 from everydoor.registry.models import Household, HouseholdCertificate, Person
-from everydoor.rules.entitlement import Period, entitlement
+from everydoor.rules.entitlement import Period, entitlement, may_end_between
 from everydoor.rules.premium import Member, household_premium
 
 EXPIRING_DAYS = 30
@@ -68,6 +68,9 @@ def _support_ending(p: dict, card_group: str, certificates, statuses, province: 
                     already_paying: int) -> dict | None:
     """An insured resident whose state support (under 6, poor or near-poor certificate, the commune's listing)
     ends within EXPIRING_DAYS: the day, and what they would pay from the day after (lapses/ warns of the same)."""
+    if not may_end_between(on, on + dt.timedelta(days=EXPIRING_DAYS), dob_year=p["dob_year"], dob_month=p["dob_month"],
+                           dob_day=p["dob_day"], certificates=certificates, commune_statuses=statuses):
+        return None  # most insured residents: no support of theirs can end in the window
     now = entitlement(on=on, dob_year=p["dob_year"], dob_month=p["dob_month"], dob_day=p["dob_day"],
                       ethnicity=p["ethnicity"], certificates=certificates, commune_statuses=statuses, province=province)
     if (now.group != card_group or now.support_share <= 0 or now.until is None

@@ -97,14 +97,16 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the web app read while an import writes; IMMEDIATE avoids lock upgrades. A new database
     # gets 16 KiB pages (the page size is fixed once it holds anything): the import of the full card
     # register 4-8% faster. Temporary storage in files: SQLite's sorter builds an index from files
-    # faster than from memory (the card register's personal-ID index 5.6 -> 3.5 s).
+    # faster than from memory (the card register's personal-ID index 5.6 -> 3.5 s). Reads through a memory
+    # map (capped at 2 GiB by SQLite's build): the pages come from the OS's cache without a read() each (a village's
+    # card periods, random rows of the card table, 371 -> 172 ms per village), shared by every connection.
+    # Connections are kept, as on PostgreSQL: a new one per request started from an empty page cache.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-        "PRAGMA cache_size=-200000; PRAGMA temp_store=FILE;",
+        "PRAGMA cache_size=-200000; PRAGMA temp_store=FILE; PRAGMA mmap_size=2147418112;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

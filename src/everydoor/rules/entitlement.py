@@ -129,6 +129,27 @@ def entitlement(*, on: dt.date, dob_year: int | None, dob_month: int | None = No
     raise AssertionError("law.toml must end with the household entitlement")
 
 
+def may_end_between(start: dt.date, end: dt.date, *, dob_year: int | None, dob_month: int | None = None,
+                    dob_day: int | None = None, certificates: Iterable[Period] = (),
+                    commune_statuses: Iterable[Period] = ()) -> bool:
+    """Whether entitlement(on=start, ...).until can fall between start and end: one of the dates it takes
+    `until` from (the 6th-birthday eve, a certificate's or a list status's end, the end of the support after
+    a commune left the list) does. False settles it without the rules' walk; True asks entitlement()."""
+    def within(day: dt.date | None) -> bool:
+        return day is not None and start <= day <= end
+
+    if dob_year and within(sixth_birthday_eve(dob_year, dob_month, dob_day)):
+        return True
+    if any(within(p.end) for p in certificates):
+        return True
+    statuses = tuple(commune_statuses)
+    if any(within(p.end) for p in statuses):
+        return True
+    months = next((f.value for f in law.law().figures["declassified_support_months"] if f.applies_on(start)), None)
+    return months is not None and any(within(_add_months(p.end, int(months))) for p in statuses
+                                      if p.kind in DIFFICULT_STATUSES and p.end is not None)
+
+
 def _certificate(certificates: tuple[Period, ...], kind: str, on: dt.date) -> tuple[bool, dt.date | None]:
     found = _covering(certificates, (kind,), on)
     return found is not None, found.end if found else None
