@@ -149,3 +149,23 @@ def test_the_header_links_officers_to_their_phone_pages_and_managers_to_refused_
     if shown:
         assert shown in page, name
     assert hidden not in page, name
+
+
+def test_a_drawn_page_is_kept_per_scope_and_drawn_again_after_a_coverage_run(client, w):
+    from everydoor.core.models import JobRun
+
+    url = f"/area/{w['a'].code}/"
+    _login(client, "leader")
+    leader = client.get(url).content.decode()
+    client.logout()
+    _login(client, "chair")
+    chair = client.get(url).content.decode()
+    assert 'href="/area/98/' in leader and 'href="/area/98/' not in chair  # the chairman's trail starts at the commune
+    assert client.get(url).context.get("figures") is None  # the chairman's own body, kept: not drawn again
+    fact = CoverageFact.objects.get(as_of=W.AS_OF, level="commune", area_code=w["a"].code, dimension="")
+    fact.cards += 1234
+    fact.save()
+    assert client.get(url).context.get("figures") is None  # the facts' version has not moved: still kept
+    JobRun.objects.create(kind="coverage", status="done", params={"as_of": W.AS_OF.isoformat()})
+    response = client.get(url)
+    assert response.context["figures"]["cards"] == fact.cards  # a new coverage run: drawn again, new figures

@@ -9,10 +9,11 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,7 @@ from everydoor.accounts.models import Role
 from everydoor.accounts.services import audit_record
 from everydoor.campaign.models import AgencyUnit
 from everydoor.core.errors import ErrorCode, EverydoorError
+from everydoor.core.versions import data_version
 from everydoor.coverage import stored
 from everydoor.coverage.change import PARTS
 from everydoor.coverage.digest import change_parts
@@ -34,6 +36,7 @@ from everydoor.web.masking import mask_id
 # format, language, label: the labels name the language in itself, the same in both interfaces
 REPORT_LINKS = (("xlsx", "vi", "XLSX · Tiếng Việt"), ("pdf", "vi", "PDF · Tiếng Việt"),
                 ("xlsx", "en", "XLSX · English"), ("pdf", "en", "PDF · English"))
+BODY_SECONDS = 3600  # a drawn page body is kept this long at most, though its key changes with every new version
 
 
 def _as_of(request, dates: list[dt.date]) -> dt.date | None:
@@ -104,34 +107,44 @@ def _dashboard(request, scope, area):
     dates, version = stored.fact_dates(scope.province_code)
     as_of = _as_of(request, dates)
     level = stored.level_of(area)
-    # what the page draws from the facts is cached under the facts' version, the area, the date and the
-    # scope's communes (two users of one area see the same tables)
+    # The page's body is drawn once per version of what it shows (the coverage facts; a village's households
+    # also the registers), area, date, language and what the scope lets its user see: two users of one area
+    # see the same page, and a reload costs the few reads above (the header, with its CSRF token, is per request).
+    registers = data_version() if level == "village" else ""
+    key = ":".join(str(part) for part in (
+        "web:area", version, registers, type(area).__name__, area.pk, as_of, get_language(), scope.role,
+        hash(scope.commune_ids), hash(scope.village_ids)))
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string("web/_area.html", _dashboard_context(scope, area, level, as_of, dates), request)
+        cache.set(key, body, BODY_SECONDS)
+    return render(request, "web/area.html", {"area": area, "body": body})
+
+
+def _dashboard_context(scope, area, level: str, as_of: dt.date | None, dates: list[dt.date]) -> dict:
     context = {"area": area, "level": level, "as_of": as_of, "dates": dates, "trail": _trail(scope, area, as_of),
                "sees_ids": scope.sees_ids, "may_report": scope.manages and level != "village",
-               "report_links": REPORT_LINKS,
-               "cache_key": f"{version}:{hash(scope.commune_ids)}:{hash(scope.village_ids)}"}
+               "report_links": REPORT_LINKS}
     if as_of is None:
-        return render(request, "web/area.html", context)
+        return context
     facts = stored.area_facts(area, as_of, dates)
     context.update(facts=facts, figures=facts["now"], trend_svg=svg.trend(facts["trend"]),
                    waterfall_svg=_waterfall(area, level, as_of, facts))
-    # The tables, the map and the lagging list are drawn inside the template's cache: their rows are read only
-    # when it misses (lazy objects are evaluated on first use).
     if level in ("province", "agency_unit"):
-        rows = SimpleLazyObject(lambda: _commune_rows(scope, area, level, as_of))
-        context.update(communes=rows, lagging=SimpleLazyObject(lambda: stored.lagging(rows)),
-                       map_svg=lambda: svg.province_map(rows, commune_boundaries([r["code"] for r in rows])))
+        rows = _commune_rows(scope, area, level, as_of)
+        context.update(communes=rows, lagging=stored.lagging(rows),
+                       map_svg=svg.province_map(rows, commune_boundaries([r["code"] for r in rows])))
         if level == "province":
-            context["units"] = SimpleLazyObject(lambda: _unit_rows(scope, as_of))
+            context["units"] = _unit_rows(scope, as_of)
     elif level == "commune":
-        rows = SimpleLazyObject(lambda: _village_rows(scope, area, as_of))
-        context.update(villages=rows, lagging=SimpleLazyObject(lambda: stored.lagging(rows)))
+        rows = _village_rows(scope, area, as_of)
+        context.update(villages=rows, lagging=stored.lagging(rows))
     else:
         households = village_households(scoping.households(scope).filter(village=area), on=as_of)
         for row in households:
             row["url"] = reverse("household", args=[row["id"]]) + f"?{urlencode({'as_of': as_of.isoformat()})}"
         context["households"] = households
-    return render(request, "web/area.html", context)
+    return context
 
 
 def _commune_rows(scope, area, level: str, as_of: dt.date) -> list[dict]:
