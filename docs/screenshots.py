@@ -4,7 +4,8 @@
 
 Serves var/ as `everydoor serve` does, signs in as the demo's provincial administrator in Debian's
 chromium, and saves docs/screenshots/*.png: the province dashboard, an agency unit, a commune, a
-village, a household, the audit trail, and the dashboard in English (long pages cut to their top).
+village, a household, the campaign's targets and progress (province, and a village's officers), the audit
+trail, and the dashboard in English (long pages cut to their top).
 """
 
 import argparse
@@ -60,6 +61,19 @@ def main() -> None:
             page.locator("table#households tr.open a").first.click()
             page.wait_for_selector("table#members")
             page.screenshot(path=OUT / "household.png", full_page=True)
+            page.goto(f"{url}/targets/")  # the province's targets, its units' editable, the allocation form
+            page.wait_for_selector("table#children")
+            page.screenshot(path=OUT / "targets.png", full_page=True)
+            page.goto(f"{url}/progress/")
+            page.wait_for_selector("table#children")
+            page.screenshot(path=OUT / "progress.png", full_page=True)
+            for _level in ("agency unit", "commune", "village"):  # down the busiest branch, to a village's officers
+                rows = page.locator("table#children tbody tr:has(a)")
+                visits = [int(rows.nth(i).locator("td").nth(4).inner_text().replace(".", "").replace(",", "") or 0)
+                          for i in range(rows.count())]
+                rows.nth(visits.index(max(visits))).locator("a").first.click()
+                page.wait_for_selector("table#children")
+            page.screenshot(path=OUT / "progress-village.png", full_page=True)
             page.goto(f"{url}/audit/")
             page.screenshot(path=OUT / "audit.png")
             page.goto(f"{url}/")
