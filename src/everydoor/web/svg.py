@@ -151,32 +151,34 @@ def province_map(communes: list[dict], boundaries: dict | None = None) -> SafeSt
 
 def target_bar(gained: int, target: int, expected: int | None = None) -> SafeString:
     """Cards gained against the target, with where the campaign should stand today (a straight line
-    from the baseline to the due date) as a tick; a gain beyond the target fills the bar."""
-    width, height, left, right = 640, 74, 8, 8
+    from the baseline to the due date) as a tick; a gain beyond the target fills the bar. Drawn at
+    about the width it is shown at, so its text reads at the page's size."""
+    width, height, left, right, top = 1000, 84, 8, 8, 22
     plot_w = width - left - right
     label = _("Cards gained against the target")
     share = gained / target if target else (1.0 if gained > 0 else 0.0)
     filled = max(min(share, 1.0), 0.0) * plot_w
     colour = GAIN if expected is None or gained >= expected else "#e67e22"
-    body = [f'<rect x="{left}" y="8" width="{plot_w}" height="28" rx="4" fill="{GRID}"/>',
-            f'<rect x="{left}" y="8" width="{filled:.1f}" height="28" rx="4" fill="{colour}"/>']
-    body.append(_text(left, 58, _("%(gained)s of %(target)s cards") % {"gained": _n(gained), "target": _n(target)},
-                      size=13, weight="bold"))
-    if target:
-        body.append(_text(width - right, 58, f"{_n(100 * share, 1)}%", "end", 13, weight="bold"))
+    body = [f'<rect x="{left}" y="{top}" width="{plot_w}" height="30" rx="4" fill="{GRID}"/>',
+            f'<rect x="{left}" y="{top}" width="{filled:.1f}" height="30" rx="4" fill="{colour}"/>']
+    body.append(_text(left, top + 56, _("%(gained)s of %(target)s cards") % {"gained": _n(gained),
+                                                                             "target": _n(target)},
+                      size=15, weight="bold"))
+    if target:  # rounded here: number_format cuts the digits it drops
+        body.append(_text(width - right, top + 56, f"{_n(round(100 * share, 1), 1)}%", "end", 15, weight="bold"))
     if expected is not None and target:
         x = left + min(max(expected / target, 0.0), 1.0) * plot_w
-        body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="3" y2="41" stroke="{INK}" stroke-width="2"/>')
-        tip = _("expected by today: %(cards)s") % {"cards": _n(expected)}
-        anchor = "end" if x > width * 0.8 else "start" if x < width * 0.2 else "middle"
-        body.append(f'<g><title>{escape(tip)}</title>' + _text(x, 68, tip, anchor, 11, "#5b6b76") + "</g>")
+        body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 4}" y2="{top + 34}" stroke="{INK}" stroke-width="2"/>')
+        anchor = "end" if x > width * 0.85 else "start" if x < width * 0.15 else "middle"
+        body.append(_text(x, top - 8, _("expected by today: %(cards)s") % {"cards": _n(expected)}, anchor, 13,
+                          "#5b6b76"))
     return _svg(width, height, body, label)
 
 
 def funnel(steps: list[tuple[str, int, int | None]]) -> SafeString:
     """Each step of the field work as a bar scaled to the largest: (label, count, the count its share is
     of, or None: households and residents are not shares of each other)."""
-    width, row, left, right = 640, 30, 230, 110
+    width, row, left, right = 520, 30, 180, 100  # about the width of half a page: text at the page's size
     height = row * len(steps) + 6
     scale = (width - left - right) / (max((value for _, value, _ in steps), default=0) or 1)
     body = []
@@ -185,6 +187,6 @@ def funnel(steps: list[tuple[str, int, int | None]]) -> SafeString:
         body.append(_text(left - 8, y + row / 2 + 4, name, "end", 12))
         body.append(f'<rect x="{left}" y="{y + 4}" width="{max(value * scale, 1.5):.1f}" height="{row - 10}" '
                     f'fill="{TOTAL if i == 0 else GAIN}"/>')
-        text = _n(value) + (f" ({_n(100 * value / base, 1)}%)" if base else "")
+        text = _n(value) + (f" ({_n(round(100 * value / base, 1), 1)}%)" if base else "")
         body.append(_text(left + value * scale + 6, y + row / 2 + 4, text, size=12))
     return _svg(width, height, body, _("From the door to the card"))
