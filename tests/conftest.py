@@ -64,6 +64,5 @@ def _caches_cleared():
     from everydoor.campaign import progress
 
     cache.clear()
-    with progress._recent_lock:
-        progress._recent.clear()
+    progress.progress_forget()
     yield

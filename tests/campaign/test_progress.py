@@ -142,3 +142,28 @@ def test_a_new_visit_or_target_change_shows_at_the_next_read(field):
     third = progress_report(area=field["province"], as_of=TODAY)["progress"]
     assert find(third, code="BHXH-SOUTH")["target"] == 30 and third["target"] == 291
     assert_adds_up(third)
+
+
+@pytest.mark.django_db(transaction=True)  # the background thread reads through its own connection
+def test_pages_read_a_recent_report_at_once_while_the_newer_one_is_computed(field):
+    import time
+
+    from everydoor.campaign import progress
+    from everydoor.campaign.selectors import target_one
+    from everydoor.campaign.targets import target_set
+
+    first = progress_report(area=field["province"], as_of=TODAY, max_age=60)
+    bo = field["communes"][0]
+    visit(f.household(bo, field["villages"][bo.pk][1]), User.objects.get(username="vanan"), "refused",
+          reason="no_benefit", day=dt.date(2025, 11, 1))
+    assert progress_report(area=field["province"], as_of=TODAY, max_age=60) is first  # at once, as it was
+    for _ in range(200):  # the newer report, computed in the background
+        if not progress._refreshing:
+            break
+        time.sleep(0.05)
+    newer = progress_report(area=field["province"], as_of=TODAY, max_age=60)
+    assert newer["progress"]["visits"] == first["progress"]["visits"] + 1 and newer["computed_at"]
+    assert progress_report(area=field["province"], as_of=TODAY)["progress"]["visits"] == newer["progress"]["visits"]
+    target_set(target_one(area=field["units"][1]), value=30, actor="m")  # a target changed: never the old one
+    assert find(progress_report(area=field["province"], as_of=TODAY, max_age=60)["progress"],
+                code="BHXH-SOUTH")["target"] == 30

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import threading
+import time
 from collections import OrderedDict, defaultdict
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import timezone
 
 from everydoor.campaign.allocation import allocate
 from everydoor.campaign.models import Target
@@ -31,6 +34,7 @@ from everydoor.campaign.tree import day_end, facts_date, facts_totals
 from everydoor.core.dates import today
 from everydoor.core.versions import data_version
 
+logger = logging.getLogger(__name__)
 REASONS = ("cost", "no_benefit", "distrust", "other")
 ADDITIVE = ("target", "visits", "households_reached", "promised", "enrolled", "confirmed",
             *(f"refused_{r}" for r in REASONS), "follow_ups_due", "follow_ups_overdue")
@@ -39,6 +43,8 @@ _COUNTS = ADDITIVE[1:]
 # report (5,600 nodes) cost more than the rest of a repeated read (61 of 120 ms, measured on PostgreSQL).
 RECENT_REPORTS = 16
 _recent: OrderedDict[str, dict] = OrderedDict()
+_latest: OrderedDict[str, tuple[float, str, dict]] = OrderedDict()  # subject -> (when computed, frame, report)
+_refreshing: set[str] = set()  # subjects whose newer report a background thread is computing
 _recent_lock = threading.Lock()
 
 
@@ -110,9 +116,10 @@ def _targets(campaign_id: int) -> tuple[dict[int, dict], dict[int, list[int]]]:
     return rows, children
 
 
-def _version(campaign_id: int, day: dt.date) -> str:
-    """What a report is computed from, in a few index reads: the campaign's targets, the date's facts
-    (each coverage run replaces them), the visits and their members' confirmations, the registers."""
+def _version(campaign_id: int, day: dt.date) -> tuple[str, str]:
+    """What a report is computed from, in a few index reads: its frame (the campaign's targets, the date's
+    facts, which each coverage run replaces, the registers: households may change village) and the field
+    work (the visits and their members' confirmations)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT COUNT(*) FROM campaign_target WHERE campaign_id = %s), "
@@ -122,40 +129,75 @@ def _version(campaign_id: int, day: dt.date) -> str:
             "(SELECT COUNT(*) FROM campaign_visitmember), (SELECT COUNT(confirmed_card_id) FROM campaign_visitmember), "
             "(SELECT MAX(confirmed_at) FROM campaign_visitmember)", [campaign_id, campaign_id])
         counts = cursor.fetchall()[0]
-    return f"{day}|{counts}|{data_version()}"  # the registers' token: households may change village
+    return f"{day}|{counts[:3]}|{data_version()}", f"{counts[3:]}"
 
 
-def progress_report(*, area=None, officer=None, as_of: dt.date | None = None, due: dt.date | None = None) -> dict:
+def progress_report(*, area=None, officer=None, as_of: dt.date | None = None, due: dt.date | None = None,
+                    max_age: float = 0) -> dict:
     """Progress of an area's or agency unit's node and everything under it, or of an officer.
 
     Kept in the process under the version of everything it is computed from (_version): a read after
     nothing changed costs the version's few index reads; a new visit, confirmation, target or coverage
-    run makes the next read compute it again. The report returned is shared: callers read it, never
-    change it.
+    run makes the next read compute it again. With `max_age` (seconds; the pages), a report of the same
+    subject computed that recently is returned at once even when visits came since, and the new one is
+    computed in the background for the next read: a province's report takes a second or more to compute,
+    visits arrive all day, and a manager reads progress by the minute. The report says when it was
+    computed. The report returned is shared: callers read it, never change it.
     """
     on = as_of or today()
     nodes = target_nodes(area=area, officer=officer, due=due)
     campaign = nodes[0].campaign
     day = facts_date(on)
-    subject = f"officer:{officer.pk}" if officer is not None else f"target:{nodes[0].pk}"
-    key = "progress:" + hashlib.sha256(f"{campaign.pk}|{subject}|{on}|{_version(campaign.pk, day)}".encode()).hexdigest()
+    subject = f"{campaign.pk}|" + (f"officer:{officer.pk}" if officer is not None else f"target:{nodes[0].pk}") + f"|{on}"
+    frame, work = _version(campaign.pk, day)
+    key = "progress:" + hashlib.sha256(f"{subject}|{frame}|{work}".encode()).hexdigest()
     with _recent_lock:
         report = _recent.get(key)
         if report is not None:
             _recent.move_to_end(key)
             return report
+        latest = _latest.get(subject)
+        # only new field work may wait for the background: a changed target or coverage run is shown at once
+        if max_age and latest is not None and latest[1] == frame and time.monotonic() - latest[0] <= max_age:
+            if subject not in _refreshing:
+                _refreshing.add(subject)
+                threading.Thread(target=_refresh, args=(subject, key, frame, campaign, nodes, officer, on, day),
+                                 daemon=True).start()
+            return latest[2]
+    return _compute(subject, key, frame, campaign, nodes, officer, on, day)
+
+
+def _compute(subject: str, key: str, frame: str, campaign, nodes, officer, on: dt.date, day: dt.date) -> dict:
+    started = time.monotonic()
     report = _report(campaign, nodes, officer=officer, on=on, day=day)
+    report["computed_at"] = timezone.now().isoformat(timespec="seconds")
     with _recent_lock:
         _recent[key] = report
         while len(_recent) > RECENT_REPORTS:
             _recent.popitem(last=False)
+        _latest[subject] = (started, frame, report)
+        while len(_latest) > RECENT_REPORTS:
+            _latest.popitem(last=False)
     return report
+
+
+def _refresh(subject: str, key: str, *args) -> None:
+    """(A background thread.) The newer report, for the next read; its own database connection is closed."""
+    try:
+        _compute(subject, key, *args)
+    except Exception:  # the next read computes it in the foreground and shows the error there
+        logger.exception("progress: background refresh of %s failed", subject)
+    finally:
+        with _recent_lock:
+            _refreshing.discard(subject)
+        connection.close()
 
 
 def progress_forget() -> None:
     """Drop the reports this process keeps (the next read of each computes it)."""
     with _recent_lock:
         _recent.clear()
+        _latest.clear()
 
 
 def _report(campaign, nodes, *, officer, on: dt.date, day: dt.date) -> dict:

@@ -182,3 +182,7 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["stderr"], "level": os.environ.get("EVERYDOOR_LOG_LEVEL", "WARNING")},
 }
+
+# The progress pages may show a report counted up to this many seconds ago while the newer one is counted in the
+# background (campaign.progress): a province's report takes a second or more, and visits arrive all day.
+EVERYDOOR_PROGRESS_MAX_AGE_S = float(os.environ.get("EVERYDOOR_PROGRESS_MAX_AGE_S", "60"))

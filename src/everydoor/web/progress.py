@@ -6,6 +6,7 @@ Reads campaign.progress.progress_report only (never the registers); the scope de
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -71,13 +72,14 @@ def _page(request, kind: str | None = None, key: str = ""):
                "trail": trail(scope, subject, "progress", query), "manages": scope.manages,
                "is_officer": "officer" in subject}
     try:
-        report = progress_report(**subject, as_of=on)
+        report = progress_report(**subject, as_of=on, max_age=settings.EVERYDOOR_PROGRESS_MAX_AGE_S)
     except EverydoorError as exc:
         if exc.code != ErrorCode.NOT_FOUND:  # no coverage facts yet, a bad date: the error page says which
             raise
         return render(request, "web/progress.html", {**context, "campaign": None})
     node, campaign = report["progress"], campaign_dates(report["campaign"])
     context.update(campaign=campaign, node=node, facts_date=dt.date.fromisoformat(report["facts_date"]),
+                   computed_at=dt.datetime.fromisoformat(report["computed_at"]),
                    percent=_percent(node), rows=_rows(scope, node, subject, query),
                    bar_svg=svg.target_bar(node["cards_gained"], node["target"],
                                           _expected(node["target"], campaign, on)),
