@@ -167,3 +167,20 @@ def test_pages_read_a_recent_report_at_once_while_the_newer_one_is_computed(fiel
     target_set(target_one(area=field["units"][1]), value=30, actor="m")  # a target changed: never the old one
     assert find(progress_report(area=field["province"], as_of=TODAY, max_age=60)["progress"],
                 code="BHXH-SOUTH")["target"] == 30
+
+
+def test_a_node_read_after_its_campaign_is_taken_from_the_whole_report_with_the_same_figures(field):
+    from everydoor.campaign import progress
+    from everydoor.campaign.models import Target
+
+    below = list(Target.objects.exclude(level__in=["province", "officer"]).select_related("area", "agency_unit"))
+    own = {}
+    for target in below:  # each counted on its own first
+        subject = {"area": target.agency_unit or target.area}
+        own[target.pk] = progress_report(**subject, as_of=TODAY)["progress"]
+    progress.progress_forget()
+    whole = progress_report(area=field["province"], as_of=TODAY)
+    for target in below:
+        part = progress_report(area=target.agency_unit or target.area, as_of=TODAY)
+        assert part["computed_at"] == whole["computed_at"]  # taken from the whole report, not counted again
+        assert part["progress"] == own[target.pk], target

@@ -151,11 +151,17 @@ def progress_report(*, area=None, officer=None, as_of: dt.date | None = None, du
     subject = f"{campaign.pk}|" + (f"officer:{officer.pk}" if officer is not None else f"target:{nodes[0].pk}") + f"|{on}"
     frame, work = _version(campaign.pk, day)
     key = "progress:" + hashlib.sha256(f"{subject}|{frame}|{work}".encode()).hexdigest()
+    root = _root_subject(campaign, nodes, officer, on)
     with _recent_lock:
         report = _recent.get(key)
         if report is not None:
             _recent.move_to_end(key)
             return report
+        # a node of a whole campaign's report kept under the same version: the drill-down reads it from there
+        whole = _recent.get("progress:" + hashlib.sha256(f"{root}|{frame}|{work}".encode()).hexdigest()) if root else None
+        part = _part(whole, nodes[0]) if whole is not None else None
+        if part is not None:
+            return part
         latest = _latest.get(subject)
         # only new field work may wait for the background: a changed target or coverage run is shown at once
         if max_age and latest is not None and latest[1] == frame and time.monotonic() - latest[0] <= max_age:
@@ -165,6 +171,28 @@ def progress_report(*, area=None, officer=None, as_of: dt.date | None = None, du
                                  daemon=True).start()
             return latest[2]
     return _compute(subject, key, frame, campaign, nodes, officer, on, day)
+
+
+def _root_subject(campaign, nodes, officer, on: dt.date) -> str | None:
+    """The subject of the campaign's whole report, for a node below its root (None: the root, an officer)."""
+    if officer is not None or nodes[0].parent_id is None:
+        return None
+    root = Target.objects.filter(campaign=campaign, parent__isnull=True).values_list("pk", flat=True).first()
+    return f"{campaign.pk}|target:{root}|{on}"
+
+
+def _part(whole: dict, target) -> dict | None:
+    """A node's report taken from its campaign's whole report: the same figures its own computation gives (each
+    node's are built from its own subtree's buckets and facts), without a second computation."""
+    code = target.agency_unit.code if target.agency_unit_id else target.area.code
+
+    def find(node: dict) -> dict | None:
+        if node["level"] == target.level and node.get("code") == code:
+            return node
+        return next((hit for child in node.get("children", ()) if (hit := find(child)) is not None), None)
+
+    node = find(whole["progress"])
+    return {**whole, "progress": node} if node is not None else None
 
 
 def _compute(subject: str, key: str, frame: str, campaign, nodes, officer, on: dt.date, day: dt.date) -> dict:
