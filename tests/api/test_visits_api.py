@@ -12,8 +12,8 @@ from tests.campaign import world
 
 from everydoor.accounts.models import AuditEvent
 from everydoor.api.auth import issue_api_token
-from everydoor.campaign.models import FieldReview, Visit, VisitMember
-from everydoor.campaign.visits import VisitInput, visit_record
+from everydoor.campaign.models import FieldReview, OfficerAssignment, Visit, VisitMember
+from everydoor.campaign.visits import VisitConflict, VisitInput, visit_record
 from everydoor.linkage.models import Link
 from everydoor.registry.models import Household
 
@@ -174,3 +174,63 @@ def test_concurrent_retries_of_one_uuid_leave_one_row():
         t.join()
     assert sorted(results) == [False] * 7 + [True]
     assert Visit.objects.count() == 1 and VisitMember.objects.count() == 1
+
+
+def test_a_retry_is_answered_after_reassignment_and_death(client, w):
+    """The UUID is looked up only when a visit is refused: a retry still gets its first answer."""
+    data = body(w)
+    first = post(client, data, user=w.officer)
+    assert first.status_code == 201
+    OfficerAssignment.objects.filter(officer=w.officer).update(valid_to=dt.date(2025, 10, 1))
+    w.a_son.field_status, w.a_son.field_status_date = "deceased", dt.date(2025, 10, 25)
+    w.a_son.save()
+    again = post(client, data, user=w.officer)
+    assert again.status_code == 200 and again.json() == first.json()
+    assert post(client, data | {"note": "changed"}, user=w.officer).status_code == 409
+    refused = post(client, body(w, members=[w.a_wife.pk]), user=w.officer)  # a new UUID: refused, not stored
+    assert refused.status_code == 403 and refused.json()["field"] == "household"
+    assert Visit.objects.count() == 1 and VisitMember.objects.count() == 2
+
+
+def test_a_new_visit_costs_seven_queries(client, w, django_assert_num_queries):
+    """The hot path (bench/visits.py): the user, the household with the officer's assignment, the members,
+    the visit, its members, and the savepoint the test's transaction turns the service's into."""
+    token = {"Authorization": f"Bearer {issue_api_token(w.officer)}"}
+    with django_assert_num_queries(7):
+        response = client.post(URL, body(w), content_type="application/json", headers=token)
+    assert response.status_code == 201
+    assert sorted(VisitMember.objects.values_list("person_id", flat=True)) == sorted([w.a_son.pk, w.a_wife.pk])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_first_posts_of_one_uuid_with_other_content():
+    """Eight first posts of one UUID at once, two contents: one insert wins; the others' inserts wait for it,
+    write nothing, and read it (a retry of it: 200; the other content: 409 carrying the winner)."""
+    w = world.build()
+    officer = world.officer(villages=[w.village])
+    key = str(uuid.uuid4())
+    contents = [VisitInput(uuid=key, household="HH-A", visited_at="2025-10-20T09:30:00+07:00", outcome=outcome,
+                           members=[w.a_son.pk]) for outcome in ("enrolled", "promised")]
+    results, start = [], threading.Barrier(8)
+
+    def send(data):
+        start.wait()
+        try:
+            visit, created = visit_record(data=data, officer=officer)
+            results.append((data.outcome, created, visit.outcome))
+        except VisitConflict as exc:
+            results.append((data.outcome, "conflict", exc.visit.outcome))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(contents[i % 2],)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stored = Visit.objects.get(uuid=key)
+    assert [r for r in results if r[1] is True] == [(stored.outcome, True, stored.outcome)]
+    assert sorted(r[1] for r in results if r[0] == stored.outcome) == [False, False, False, True]
+    assert [r[1:] for r in results if r[0] != stored.outcome] == [("conflict", stored.outcome)] * 4
+    assert VisitMember.objects.filter(visit=stored).count() == 1 and Visit.objects.count() == 1
