@@ -3,16 +3,20 @@
 Budget (DESIGN.md): >= 200 visits/s with 50 clients on PostgreSQL, 0 lost, 0 duplicated; on SQLite the
 single writer sets the limit (its figure is printed).
 
-    .venv/bin/python bench/visits.py [--clients 50] [--visits 40] [--retry 0.2]
-                                     [--pg postgres://postgres@127.0.0.1:5432/h_visits] [--sqlite]
+    .venv/bin/python bench/visits.py [--clients 50] [--visits 40] [--retry 0.2] [--workers 2] [--threads 8]
+                                     [--pg postgres://postgres@127.0.0.1:5432/postgres] [--no-pg] [--no-sqlite]
 
 For each database: a fresh one (PostgreSQL: <db>_bench_visits, dropped after; SQLite: a temporary
 var/), migrated, seeded with one commune, one village and 40 households of 4 residents per client, and
-one officer per client (bearer tokens). everydoor.web.server.serve (what `everydoor serve` runs on main:
-Django's threaded development server today, run then without persistent connections) serves it on a free
-port. Each client posts its visits one after another (new UUID each, 1-3 members), re-posting a share of
-them (the phone did not hear the answer: same UUID, same content, expected 200). Afterwards the database
-is counted: every UUID sent must be there exactly once (lost = sent - stored; duplicated = rows - UUIDs).
+one officer per client (bearer tokens). `everydoor serve` (gunicorn, its defaults unless --workers or
+--threads) serves it on a free port. Each client is a phone: a thread with its own kept-alive HTTP
+connection (opened again after a network failure, and the post re-sent with its UUID), posting its
+visits one after another (new UUID each, 1-3 members) and re-posting a share of them (the phone did not
+hear the answer: same UUID, same content, expected 200). Afterwards the database is counted: every UUID
+sent must be there exactly once (lost = sent - stored; duplicated = rows - UUIDs).
+
+The clients run on the same 2 cores as the server and the database: the CPU they used is printed, with
+the load average before the run (other work on the machine lowers the figure).
 """
 
 from __future__ import annotations
@@ -30,8 +34,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -90,29 +92,6 @@ def seed(clients: int) -> dict:
     return {"clients": out}
 
 
-def _production_server() -> bool:
-    """Whether `everydoor serve` runs a pool of workers (it takes --workers) rather than runserver."""
-    result = subprocess.run([EVERYDOOR, "serve", "--help"], capture_output=True, text=True, check=False)
-    return "--workers" in result.stdout
-
-
-PRODUCTION_SERVER = _production_server()
-SERVER = "`everydoor serve` (its worker pool)" if PRODUCTION_SERVER else "Django runserver (threaded), no kept connections"
-
-
-def serve(port: int) -> None:
-    """(In a child process.) What `everydoor serve` runs (everydoor.web.server.serve), without persistent
-    database connections: Django's development server starts a thread per request, and a connection kept
-    by each finished thread would exhaust PostgreSQL's max_connections within seconds."""
-    _django()
-    from django.conf import settings
-
-    from everydoor.web.server import serve as run_server
-
-    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
-    run_server(host="127.0.0.1", port=port)
-
-
 def count(uuids_file: str) -> dict:
     """(In a child process.) Rows stored, distinct UUIDs among them, and the UUIDs sent that are missing."""
     _django()
@@ -140,52 +119,82 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait(url: str, server: subprocess.Popen) -> None:
+def _wait(port: int, server: subprocess.Popen) -> None:
     for _ in range(300):
         if server.poll() is not None:
             sys.exit(f"the server exited: {server.stderr.read()[-2000:] if server.stderr else ''}")
         try:
-            with urllib.request.urlopen(url + "/api/v1/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/api/v1/health")
+            if connection.getresponse().status == 200:
+                connection.close()
+                return
+        except (OSError, http.client.HTTPException):
             time.sleep(0.2)
     sys.exit("the server did not answer in 60 s")
 
 
-def _post(url: str, token: str, body: bytes) -> tuple[int, float]:
-    request = urllib.request.Request(url + "/api/v1/visits", data=body, method="POST", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    started = time.perf_counter()
-    for attempt in range(5):  # a network failure (connection refused under load) is retried, as a phone does
+def _group_cpu(group: int) -> float:
+    """CPU seconds used so far by the processes of a process group (the server's arbiter and workers);
+    0 where /proc is not there."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == group:  # pgrp; utime and stime follow, in clock ticks
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+class Phone:
+    """One client: a kept-alive connection, as a phone's browser keeps one; a network failure (refused,
+    reset, a connection the server closed) opens a new one and posts again with the same UUID."""
+
+    def __init__(self, port: int, token: str):
+        self.port, self.connection = port, None
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def post(self, body: bytes) -> tuple[int, float]:
+        """(status, milliseconds); status 0 when five attempts failed on the network."""
+        started = time.perf_counter()
+        for attempt in range(5):
+            try:
+                if self.connection is None:
+                    self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.connection.request("POST", "/api/v1/visits", body=body, headers=self.headers)
+                response = self.connection.getresponse()
                 response.read()
                 return response.status, (time.perf_counter() - started) * 1000
-        except urllib.error.HTTPError as exc:
-            exc.read()
-            return exc.code, (time.perf_counter() - started) * 1000
-        except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException):
-            time.sleep(0.05 * (attempt + 1))
-    return 0, (time.perf_counter() - started) * 1000
+            except (OSError, http.client.HTTPException):
+                self.close()
+                time.sleep(0.05 * (attempt + 1))
+        return 0, (time.perf_counter() - started) * 1000
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
 def run(label: str, env: dict, args) -> None:
     subprocess.run([EVERYDOOR, "migrate"], env=env, check=True, capture_output=True)
     world = _child(env, "_seed", str(args.clients))
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [EVERYDOOR, "serve", "--port", str(port)] if PRODUCTION_SERVER else [sys.executable, __file__, "_serve",
-                                                                                  str(port)]
+    command = [EVERYDOOR, "serve", "--port", str(port)]
+    command += [f"--workers={args.workers}"] if args.workers else []
+    command += [f"--threads={args.threads}"] if args.threads else []
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                               start_new_session=True)
     try:
-        _wait(url, server)
+        _wait(port, server)
         latencies, statuses, sent, lock = [], {}, [], threading.Lock()
         start = threading.Barrier(args.clients + 1)
 
         def client(i: int, data: dict) -> None:
             rng = random.Random(i)
+            phone = Phone(port, data["token"])
             codes = list(data["households"])
             mine_lat, mine_status, mine_sent = [], {}, []
             start.wait()
@@ -200,10 +209,11 @@ def run(label: str, env: dict, args) -> None:
                 payload = json.dumps(body).encode()
                 tries = 2 if rng.random() < args.retry else 1
                 for t in range(tries):
-                    status, ms = _post(url, data["token"], payload)
+                    status, ms = phone.post(payload)
                     mine_lat.append(ms)
                     mine_status[(t > 0, status)] = mine_status.get((t > 0, status), 0) + 1
                 mine_sent.append(key)
+            phone.close()
             with lock:
                 latencies.extend(mine_lat)
                 sent.extend(mine_sent)
@@ -213,11 +223,13 @@ def run(label: str, env: dict, args) -> None:
         threads = [threading.Thread(target=client, args=(i, d)) for i, d in enumerate(world["clients"])]
         for t in threads:
             t.start()
+        load = os.getloadavg()[0]
         start.wait()
-        began = time.perf_counter()
+        began, client_cpu, server_cpu = time.perf_counter(), time.process_time(), _group_cpu(server.pid)
         for t in threads:
             t.join()
-        elapsed = time.perf_counter() - began
+        elapsed, client_cpu = time.perf_counter() - began, time.process_time() - client_cpu
+        server_cpu = _group_cpu(server.pid) - server_cpu
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -233,20 +245,21 @@ def run(label: str, env: dict, args) -> None:
     retries = {s: n for (retry, s), n in statuses.items() if retry}
     duplicated = counted["rows"] - counted["distinct"]
     verdict = ("ok" if rate >= BUDGET_PER_S else "UNDER") if label == "postgresql" else "single writer: no budget"
-    print(f"visits over HTTP ({label}, {args.clients} clients, {SERVER}): "
+    server_shape = f"{args.workers or 'default'} workers x {args.threads or 'default'} threads"
+    print(f"visits over HTTP ({label}, {args.clients} clients, `everydoor serve` {server_shape}): "
           f"{len(sent):,} visits + {posts - len(sent):,} retries in {elapsed:.1f} s = {rate:.0f} visits/s "
           f"({posts / elapsed:.0f} posts/s); p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms "
           f"(budget >= {BUDGET_PER_S:.0f}/s on PostgreSQL: {verdict})")
     print(f"  answers: first posts {firsts}, retries {retries}; in the database: {counted['rows']:,} rows, "
           f"lost {counted['lost']}, duplicated {duplicated}")
+    print(f"  CPU: the server {server_cpu:.1f} s ({server_cpu / posts * 1000:.1f} ms a post), the clients "
+          f"{client_cpu:.1f} s ({client_cpu / elapsed:.0%} of one core); load average before the run {load:.1f} "
+          f"on {os.cpu_count()} cores (other work on the machine lowers the rate)")
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_seed":
         print(json.dumps(seed(int(sys.argv[2]))))
-        return
-    if len(sys.argv) > 1 and sys.argv[1] == "_serve":
-        serve(int(sys.argv[2]))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "_count":
         print(json.dumps(count(sys.argv[2])))
@@ -255,6 +268,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--visits", type=int, default=40, help="visits per client")
     parser.add_argument("--retry", type=float, default=0.2, help="share of visits posted twice")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: everydoor serve's)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default: everydoor serve's)")
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres"),
                         help="a PostgreSQL server URL (a database <name>_bench_visits is made on it)")
     parser.add_argument("--no-pg", action="store_true")
@@ -262,21 +277,13 @@ def main() -> None:
     args = parser.parse_args()
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "EVERYDOOR_VAR")}
     base |= {"EVERYDOOR_FAST_HASHER": "1", "PYTHONPATH": str(ROOT / "src")}
-    if not args.no_pg and not PRODUCTION_SERVER and args.clients > 20:
-        # runserver opens a connection per request thread: 50 at once, with the machine's other users, reach
-        # PostgreSQL's max_connections (seen here). Bounded only once `everydoor serve` has a worker pool.
-        print(f"PostgreSQL: {args.clients} clients capped at 20 (everydoor serve is runserver here)")
-        args.pg_clients = 20
-    else:
-        args.pg_clients = args.clients
     if not args.no_pg:
         from _postgres import fresh_pg_database
 
         name = f"{args.pg.rsplit('/', 1)[-1]}_bench_visits"
         url = fresh_pg_database(args.pg, name)
         with tempfile.TemporaryDirectory() as var:
-            run("postgresql", base | {"DATABASE_URL": url, "EVERYDOOR_VAR": var},
-                argparse.Namespace(**{**vars(args), "clients": args.pg_clients}))
+            run("postgresql", base | {"DATABASE_URL": url, "EVERYDOOR_VAR": var}, args)
         import psycopg
 
         with psycopg.connect(args.pg, autocommit=True) as con:

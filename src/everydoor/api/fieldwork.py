@@ -167,8 +167,9 @@ def visit_post(request, payload: VisitIn):
         return Status(409, {"code": exc.code, "field": exc.field, "message": exc.message, "visit": visit_out(exc.visit)})
     except EverydoorError as exc:
         return error(exc)
-    # a new visit's members are the ones sent (validated); a retry's are read back
-    return Status(201 if created else 200, visit_out(visit, members=payload.members if created else None))
+    # the members are the ones sent: validated for a new visit, and a retry's content (members included)
+    # hashed the same as its first post's
+    return Status(201 if created else 200, visit_out(visit, members=payload.members))
 
 
 @router.get("/worklist", auth=user_auth(), url_name="worklist",

@@ -197,8 +197,17 @@ def _check_people(clean: dict, household: Household) -> list[dict]:
     return people
 
 
-def _stored(key: uuidlib.UUID) -> Visit | None:
-    return Visit.objects.select_related("household", "officer").filter(uuid=key).first()
+def _stored(key: uuidlib.UUID, household: Household, officer) -> Visit | None:
+    """The visit recorded under the UUID (a retry's first post, most often), with the household and the
+    officer in hand when they are its own (a retry answers without reading them again)."""
+    stored = next(iter(Visit.objects.raw("SELECT * FROM campaign_visit WHERE uuid = %s",
+                                         [Visit._meta.get_field("uuid").get_db_prep_value(key, connection)])), None)
+    if stored is not None:
+        if stored.household_id == household.pk:
+            stored.household = household
+        if stored.officer_id == officer.pk:
+            stored.officer = officer
+    return stored
 
 
 # What a new visit is written with, in this order (created_at included: the insert is written out).
@@ -247,7 +256,7 @@ def visit_record(*, data: VisitInput, officer, source: str = "api") -> tuple[Vis
     except EverydoorError:
         # A retry is answered whatever happened since its first post (reassignment, death): the UUID is
         # looked up only when the visit is refused, or when the insert finds it taken (below).
-        stored = _stored(clean["uuid"])
+        stored = _stored(clean["uuid"], household, officer)
         if stored is None:
             raise
         return _same_or_conflict(stored, digest), False
@@ -260,7 +269,7 @@ def visit_record(*, data: VisitInput, officer, source: str = "api") -> tuple[Vis
         if created:
             _visit_details_write(visit, [p["id"] for p in people], clean, household, officer)
     if not created:  # the UUID was taken (a retry, or the first post of a racing pair committed first)
-        return _same_or_conflict(_stored(clean["uuid"]), digest), False
+        return _same_or_conflict(_stored(clean["uuid"], household, officer), digest), False
     return visit, True
 
 
