@@ -134,18 +134,23 @@ def _wait(port: int, server: subprocess.Popen) -> None:
     sys.exit("the server did not answer in 60 s")
 
 
-def _group_cpu(group: int) -> float:
-    """CPU seconds used so far by the processes of a process group (the server's arbiter and workers);
-    0 where /proc is not there."""
-    total = 0.0
+def _cpu_by_process(belongs) -> dict[int, float]:
+    """CPU seconds used so far by each process for which belongs(pgrp, command line) holds; empty where
+    /proc is not there."""
+    ticks, found = os.sysconf("SC_CLK_TCK"), {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:  # the process ended meanwhile
             continue
-        if int(fields[2]) == group:  # pgrp; utime and stime follow, in clock ticks
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+        if belongs(int(fields[2]), command):  # fields: state, ppid, pgrp, ..., utime (11), stime (12)
+            found[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 class Phone:
@@ -225,11 +230,17 @@ def run(label: str, env: dict, args) -> None:
             t.start()
         load = os.getloadavg()[0]
         start.wait()
-        began, client_cpu, server_cpu = time.perf_counter(), time.process_time(), _group_cpu(server.pid)
+        # the server's arbiter and workers, and PostgreSQL's backends serving the bench's database
+        database = env.get("DATABASE_URL", "").rsplit("/", 1)[-1]
+        ours = {"server": lambda group, command: group == server.pid,
+                "database": lambda group, command: bool(database) and command.startswith("postgres: ")
+                and f" {database} " in command}
+        cpu_before = {k: _cpu_by_process(belongs) for k, belongs in ours.items()}
+        began, client_cpu = time.perf_counter(), time.process_time()
         for t in threads:
             t.join()
         elapsed, client_cpu = time.perf_counter() - began, time.process_time() - client_cpu
-        server_cpu = _group_cpu(server.pid) - server_cpu
+        cpu = {k: _cpu_used(cpu_before[k], _cpu_by_process(belongs)) for k, belongs in ours.items()}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -252,9 +263,10 @@ def run(label: str, env: dict, args) -> None:
           f"(budget >= {BUDGET_PER_S:.0f}/s on PostgreSQL: {verdict})")
     print(f"  answers: first posts {firsts}, retries {retries}; in the database: {counted['rows']:,} rows, "
           f"lost {counted['lost']}, duplicated {duplicated}")
-    print(f"  CPU: the server {server_cpu:.1f} s ({server_cpu / posts * 1000:.1f} ms a post), the clients "
-          f"{client_cpu:.1f} s ({client_cpu / elapsed:.0%} of one core); load average before the run {load:.1f} "
-          f"on {os.cpu_count()} cores (other work on the machine lowers the rate)")
+    database = f", PostgreSQL's backends {cpu['database'] / posts * 1000:.1f}" if label == "postgresql" else ""
+    print(f"  CPU a post: the server {cpu['server'] / posts * 1000:.1f} ms{database}, the clients "
+          f"{client_cpu / posts * 1000:.1f} ms ({client_cpu / elapsed:.0%} of one core); load average before the "
+          f"run {load:.1f} on {os.cpu_count()} cores (other work on the machine lowers the rate)")
 
 
 def main() -> None:
