@@ -62,7 +62,9 @@ def _caches_cleared():
     from django.core.cache import cache
 
     from everydoor.campaign import progress
+    from everydoor.coverage import stored
 
     cache.clear()
     progress.progress_forget()
+    stored._dates_kept.clear()
     yield

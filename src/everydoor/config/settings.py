@@ -113,7 +113,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Failed sign-ins are throttled (django-axes): after AXES_FAILURE_LIMIT failures for one user name from one
 # address, that pair is locked out for an hour. The first backend skips sign-ins made without a request
 # (scripts, the test client): only forms reached over the network are throttled.
-AUTHENTICATION_BACKENDS = ["everydoor.accounts.backends.SignInThrottle", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["everydoor.accounts.backends.SignInThrottle", "everydoor.accounts.backends.Accounts"]
 AXES_FAILURE_LIMIT = int(os.environ.get("EVERYDOOR_SIGNIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

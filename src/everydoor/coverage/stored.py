@@ -27,17 +27,27 @@ def level_of(area: Area) -> str:
 def fact_dates(province_code: str | None = None) -> tuple[list[dt.date], int]:
     """Dates coverage was computed for, newest first, and the version of the facts (the last computation's
     id: pages cache what they draw from the facts under it). Read from the coverage jobs (a small table),
-    checked against the facts' (as_of, level) index: a scan of the facts for their dates took 30 ms."""
-    jobs = JobRun.objects.filter(kind="coverage", status="done").values_list("id", "params")
-    version, asked = 0, set()
-    for job_id, params in jobs:
-        version = max(version, job_id)
-        if isinstance(params, dict) and params.get("as_of"):
-            asked.add(dt.date.fromisoformat(params["as_of"]))
-    rows = CoverageFact.objects.filter(as_of__in=asked, level=CoverageFact.Level.PROVINCE, dimension="")
-    if province_code:
-        rows = rows.filter(area_code=province_code)
-    return sorted(set(rows.values_list("as_of", flat=True)), reverse=True), version
+    checked against the facts' (as_of, level) index: a scan of the facts for their dates took 30 ms. Kept in the
+    process under the last computation's id: each page asks, and only a coverage run changes the answer."""
+    version = JobRun.objects.filter(kind="coverage", status="done").aggregate(v=Max("id"))["v"] or 0
+    key = (version, province_code)
+    found = _dates_kept.get(key)
+    if found is None:
+        asked = set()
+        for params in JobRun.objects.filter(kind="coverage", status="done").values_list("params", flat=True):
+            if isinstance(params, dict) and params.get("as_of"):
+                asked.add(dt.date.fromisoformat(params["as_of"]))
+        rows = CoverageFact.objects.filter(as_of__in=asked, level=CoverageFact.Level.PROVINCE, dimension="")
+        if province_code:
+            rows = rows.filter(area_code=province_code)
+        found = sorted(set(rows.values_list("as_of", flat=True)), reverse=True)
+        if len(_dates_kept) > 64:
+            _dates_kept.clear()
+        _dates_kept[key] = found
+    return list(found), version
+
+
+_dates_kept: dict[tuple[int, str | None], list[dt.date]] = {}
 
 
 def latest_date() -> dt.date | None:
