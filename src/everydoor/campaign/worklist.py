@@ -315,7 +315,11 @@ def worklist(*, scope: Scope, as_of: dt.date, lang: str = "vi") -> dict:
     for card in card_reads.linked_cards(village_ids=village_ids):
         cards[card["person_id"]].append(card)
     by_personal_id = {p["personal_id"]: p["id"] for p in data["people"] if p["personal_id"]}
-    for card in card_reads.unlinked_cards(village_ids=village_ids):
+    # unlinked cards matter only to residents no linked card covers on the date (_member): most are covered,
+    # and their cards need not be read twice
+    uncovered = [p["id"] for p in data["people"]
+                 if not any(c["valid_from"] <= as_of <= c["valid_to"] for c in cards.get(p["id"], ()))]
+    for card in card_reads.unlinked_cards(person_ids=uncovered):
         person_id = card.get("person_id") or by_personal_id.get(card["personal_id"])
         if person_id is not None:
             unlinked[person_id].append(card)

@@ -60,21 +60,22 @@ def linked_cards(*, village_ids: Sequence[int]) -> list[dict]:
                  [*village_ids, True])
 
 
-def unlinked_cards(*, village_ids: Sequence[int]) -> list[dict]:
-    """Cards no link holds that carry the personal ID of a resident of these villages (person_id None: the
-    caller matches the personal ID), or that a pending review pairs with one of them: the resident may well
-    be insured, the register does not know it yet."""
-    villages = ", ".join(["%s"] * len(village_ids))
-    residents = _VILLAGE_RESIDENTS.format(villages=villages)
+def unlinked_cards(*, person_ids: Sequence[int]) -> list[dict]:
+    """Cards no link holds that carry the personal ID of one of these residents (person_id None: the caller
+    matches the personal ID), or that a pending review pairs with one of them: the resident may well be
+    insured, the register does not know it yet."""
+    if not person_ids:
+        return []
+    people = ", ".join(["%s"] * len(person_ids))
     by_id = _rows(f"SELECT NULL, c.personal_id, {_CARD_COLUMNS} FROM registry_card c "
                   f"LEFT JOIN geo_adminunit a ON a.id = c.commune_id "
-                  f"WHERE c.personal_id IN ({residents.replace('SELECT p.id', 'SELECT p.personal_id')}) "
+                  f"WHERE c.personal_id IN (SELECT p.personal_id FROM registry_person p WHERE p.id IN ({people})) "
                   f"AND c.present = %s AND NOT EXISTS (SELECT 1 FROM linkage_link l WHERE l.card_id = c.id)",
-                  [*village_ids, True])
+                  [*person_ids, True])
     reviewed = _rows(f"SELECT r.person_id, NULL, {_CARD_COLUMNS} FROM linkage_reviewitem r "
                      f"JOIN registry_card c ON c.id = r.card_id LEFT JOIN geo_adminunit a ON a.id = c.commune_id "
-                     f"WHERE r.person_id IN ({residents}) AND r.decision = %s AND c.present = %s",
-                     [*village_ids, ReviewItem.Decision.PENDING.value, True])
+                     f"WHERE r.person_id IN ({people}) AND r.decision = %s AND c.present = %s",
+                     [*person_ids, ReviewItem.Decision.PENDING.value, True])
     return by_id + reviewed
 
 
