@@ -231,10 +231,14 @@ def progress_forget() -> None:
 def _report(campaign, nodes, *, officer, on: dt.date, day: dt.date) -> dict:
     rows, children = _targets(campaign.pk)
     top = [n.pk for n in nodes] if officer is not None else [nodes[0].pk]
-    # an officer's villages are built whole, and the officer may have visited anywhere in the campaign
-    subtree = list(rows) if officer is not None else list(_walk(top[0], children))
+    if officer is None:
+        subtree = list(_walk(top[0], children))
+    else:  # the officer's villages are built whole (the officer's share of the gain needs the others')
+        subtree = [pk for village in {n.parent_id for n in nodes} for pk in _walk(village, children)]
     commune_ids = {rows[pk]["_area"] for pk in subtree if rows[pk]["level"] == Target.Level.COMMUNE}
     commune_ids |= {rows[pk]["_commune"] for pk in subtree if rows[pk]["level"] == Target.Level.VILLAGE}
+    if officer is not None:  # and the officer may have visited elsewhere: those communes' visits are counted too
+        commune_ids |= _visited_communes(officer.pk, on=on)
     buckets = _visit_buckets(sorted(commune_ids), on=on)
     facts = facts_totals(day, sorted({rows[pk]["code"] for pk in subtree}))
     builder = _Builder(rows, children, buckets, facts)
@@ -251,6 +255,14 @@ def _report(campaign, nodes, *, officer, on: dt.date, day: dt.date) -> dict:
                 **_sum(leaves, ADDITIVE + ("baseline_cards", "cards_gained")), "children": leaves}
     return {"campaign": campaign_row(campaign), "as_of": on.isoformat(), "facts_date": day.isoformat(),
             "progress": node}
+
+
+def _visited_communes(officer_id: int, *, on: dt.date) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT h.commune_id FROM campaign_visit v JOIN registry_household h "
+                       "ON h.id = v.household_id WHERE v.officer_id = %s AND v.visited_at < %s",
+                       [officer_id, connection.ops.adapt_datetimefield_value(day_end(on))])
+        return {commune for (commune,) in cursor.fetchall()}
 
 
 def _walk(pk: int, children: dict[int, list[int]]):
