@@ -30,26 +30,6 @@ REASON_LABELS = {"cost": gettext_lazy("Cost"), "no_benefit": gettext_lazy("Sees 
                  "distrust": gettext_lazy("Distrust"), "other": gettext_lazy("Other reason")}
 
 
-@login_required
-def progress_home(request):
-    return _page(request)
-
-
-@login_required
-def progress_area(request, code: str):
-    return _page(request, "area", code)
-
-
-@login_required
-def progress_unit(request, code: str):
-    return _page(request, "unit", code)
-
-
-@login_required
-def progress_officer(request, username: str):
-    return _page(request, "officer", username)
-
-
 def _as_of(request) -> dt.date:
     asked = request.GET.get("as_of")
     return parse_iso(asked, field="as_of") if asked else today()
@@ -63,7 +43,9 @@ def _expected(target: int, campaign: dict, on: dt.date) -> int:
     return round(target * min(max((on - campaign["baseline_date"]).days / days, 0), 1))
 
 
-def _page(request, kind: str | None = None, key: str = ""):
+@login_required
+def page(request, kind: str | None = None, key: str = ""):
+    """The user's own part of the campaign, or the area, agency unit or officer the URL names (kind, key)."""
     scope = scoping.scope_for(request.user)
     subject = subject_get(scope, kind, key)
     on = _as_of(request)

@@ -38,26 +38,6 @@ BACK_ROUTES = {"targets", "targets_area", "targets_unit", "targets_officer"}
 REFUSALS = (ErrorCode.INVALID_INPUT, ErrorCode.NOT_IMPORTED)
 
 
-@login_required
-def targets_home(request):
-    return _page(request)
-
-
-@login_required
-def targets_area(request, code: str):
-    return _page(request, "area", code)
-
-
-@login_required
-def targets_unit(request, code: str):
-    return _page(request, "unit", code)
-
-
-@login_required
-def targets_officer(request, username: str):
-    return _page(request, "officer", username)
-
-
 def _allocates(scope, subject: dict) -> bool:
     """The province's own page carries the allocation form, for province users."""
     area = subject.get("area")
@@ -65,7 +45,9 @@ def _allocates(scope, subject: dict) -> bool:
             and area.pk == scope.area.pk)
 
 
-def _page(request, kind: str | None = None, key: str = ""):
+@login_required
+def page(request, kind: str | None = None, key: str = ""):
+    """The user's own part of the campaign, or the area, agency unit or officer the URL names (kind, key)."""
     scope = scoping.scope_for(request.user)
     subject = subject_get(scope, kind, key)
     context = {"name": subject_name(subject), "subject": subject, "trail": trail(scope, subject, "targets"),

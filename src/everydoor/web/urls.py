@@ -3,6 +3,14 @@ from django.urls import path
 
 from everydoor.web import areas, audit, lookup, manager, progress, search, targets, views
 
+
+def _campaign_pages(prefix: str, view) -> list:
+    """The user's own part of the campaign, and one URL per kind of node it can name."""
+    return [path(f"{prefix}/", view, name=prefix)] + [
+        path(f"{prefix}/{kind}/<str:key>/", view, {"kind": kind}, name=f"{prefix}_{kind}")
+        for kind in ("area", "unit", "officer")]
+
+
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
          name="login"),
@@ -20,18 +28,12 @@ urlpatterns = [
     path("quality/", manager.quality, name="quality"),
     path("quality/<str:name>.csv", manager.quality_csv, name="quality_csv"),
     path("report/", manager.report, name="report"),
-    path("targets/", targets.targets_home, name="targets"),
-    path("targets/area/<str:code>/", targets.targets_area, name="targets_area"),
-    path("targets/unit/<str:code>/", targets.targets_unit, name="targets_unit"),
-    path("targets/officer/<str:username>/", targets.targets_officer, name="targets_officer"),
+    *_campaign_pages("targets", targets.page),
     path("targets/allocate", targets.targets_allocate_view, name="targets_allocate"),
     path("targets/<int:target_id>/set", targets.target_set_view, name="target_set"),
     path("targets/<int:target_id>/lock", targets.target_lock_view, {"locked": True}, name="target_lock"),
     path("targets/<int:target_id>/unlock", targets.target_lock_view, {"locked": False}, name="target_unlock"),
-    path("progress/", progress.progress_home, name="progress"),
-    path("progress/area/<str:code>/", progress.progress_area, name="progress_area"),
-    path("progress/unit/<str:code>/", progress.progress_unit, name="progress_unit"),
-    path("progress/officer/<str:username>/", progress.progress_officer, name="progress_officer"),
+    *_campaign_pages("progress", progress.page),
     path("review/", views.review, name="review"),
     path("review/<int:item_id>/accept", views.review_decision, {"accept": True}, name="review_accept"),
     path("review/<int:item_id>/reject", views.review_decision, {"accept": False}, name="review_reject"),
