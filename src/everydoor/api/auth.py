@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from ninja.security import HttpBearer, django_auth
 
+from everydoor.core.rows import columns, fetch_instance
+
 TOKEN_SALT = "everydoor.api.token"
 TOKEN_MAX_AGE_S = 90 * 24 * 3600
 
@@ -26,10 +28,9 @@ def _active_user(pk):
         return None
     user_model = get_user_model()
     meta = user_model._meta
-    users = user_model._default_manager.raw(
-        f"SELECT * FROM {meta.db_table} WHERE {meta.pk.column} = %s AND {meta.get_field('is_active').column}",
-        [pk])
-    return next(iter(users), None)
+    found = fetch_instance(user_model, f"SELECT {columns(user_model)} FROM {meta.db_table}"
+                                       f" WHERE {meta.pk.column} = %s AND {meta.get_field('is_active').column}", [pk])
+    return found[0] if found else None
 
 
 class SignedBearer(HttpBearer):

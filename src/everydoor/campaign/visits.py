@@ -23,13 +23,14 @@ import uuid as uuidlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from everydoor.accounts.services import audit_record
 from everydoor.campaign.models import FieldReview, Visit
 from everydoor.core.dates import today
 from everydoor.core.errors import ErrorCode, EverydoorError
+from everydoor.core.rows import columns, fetch_instance
 from everydoor.linkage.models import Link
 from everydoor.registry import card_reads
 from everydoor.registry.models import Household, Person
@@ -160,17 +161,25 @@ def _same_or_conflict(stored: Visit, digest: str) -> Visit:
     return stored
 
 
+_HOUSEHOLD = ("id", "code", "village_id", "phone")  # what a visit needs of its household
+
+
 def _household_for(clean: dict, officer) -> Household | None:
     """The household named, with `assigned`: whether the officer works its village on the visit's day (the
     rule of selectors.officer_villages). One query written out: the ORM compiling it (and the look-ups it
     replaces) cost more than the database's answer on every post."""
     day = connection.ops.adapt_datefield_value(clean["visit_day"])
-    households = Household.objects.raw(
-        "SELECT h.id, h.code, h.village_id, h.phone, EXISTS (SELECT 1 FROM campaign_officerassignment a"
+    found = fetch_instance(
+        Household,
+        f"SELECT {columns(Household, _HOUSEHOLD, alias='h')}, EXISTS (SELECT 1 FROM campaign_officerassignment a"
         " WHERE a.officer_id = %s AND a.village_id = h.village_id AND a.valid_from <= %s"
-        " AND (a.valid_to IS NULL OR a.valid_to >= %s)) AS assigned"
-        " FROM registry_household h WHERE h.code = %s", [officer.pk, day, day, clean["household_code"]])
-    return next(iter(households), None)
+        " AND (a.valid_to IS NULL OR a.valid_to >= %s))"
+        " FROM registry_household h WHERE h.code = %s", [officer.pk, day, day, clean["household_code"]], _HOUSEHOLD)
+    if found is None:
+        return None
+    household, (assigned,) = found
+    household.assigned = bool(assigned)
+    return household
 
 
 def _check_people(clean: dict, household: Household) -> list[dict]:
@@ -200,8 +209,9 @@ def _check_people(clean: dict, household: Household) -> list[dict]:
 def _stored(key: uuidlib.UUID, household: Household, officer) -> Visit | None:
     """The visit recorded under the UUID (a retry's first post, most often), with the household and the
     officer in hand when they are its own (a retry answers without reading them again)."""
-    stored = next(iter(Visit.objects.raw("SELECT * FROM campaign_visit WHERE uuid = %s",
-                                         [Visit._meta.get_field("uuid").get_db_prep_value(key, connection)])), None)
+    found = fetch_instance(Visit, f"SELECT {columns(Visit)} FROM campaign_visit WHERE uuid = %s",
+                           [Visit._meta.get_field("uuid").get_db_prep_value(key, connection)])
+    stored = found[0] if found else None
     if stored is not None:
         if stored.household_id == household.pk:
             stored.household = household
@@ -227,8 +237,9 @@ def _visit_insert(visit: Visit) -> bool:
     savepoint around a failing insert (PostgreSQL and SQLite >= 3.35): a retry racing the first post waits
     for it to commit (PostgreSQL) and then writes nothing, and no error leaves the transaction to repair."""
     sql, fields = _visit_insert_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [f.get_db_prep_save(getattr(visit, f.attname), connection) for f in fields])
+    db = connections[DEFAULT_DB_ALIAS]  # once: each field's preparation reads it (the proxy looks it up each time)
+    with db.cursor() as cursor:
+        cursor.execute(sql, [f.get_db_prep_save(getattr(visit, f.attname), db) for f in fields])
         row = cursor.fetchone()
     if row is None:
         return False
