@@ -14,6 +14,7 @@ SQL where the ORM's compiling cost more than the database's work.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -226,23 +227,36 @@ _VISIT_FIELDS = ("uuid", "household", "officer", "visited_at", "outcome", "reaso
 
 
 @functools.cache
-def _visit_insert_sql() -> tuple[str, list]:
+def _visit_insert_sql(vendor: str) -> tuple[str, list]:
     fields = [Visit._meta.get_field(name) for name in _VISIT_FIELDS]
-    return (f"INSERT INTO {Visit._meta.db_table} ({', '.join(f.column for f in fields)})"
-            f" VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT (uuid) DO NOTHING RETURNING id"), fields
+    insert = (f"INSERT INTO {Visit._meta.db_table} ({', '.join(f.column for f in fields)})"
+              f" VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT (uuid) DO NOTHING RETURNING id")
+    if vendor == "postgresql":  # the members in the same statement, only if the visit was written
+        insert = (f"WITH visit AS ({insert}), members AS (INSERT INTO campaign_visitmember (visit_id, person_id)"
+                  " SELECT visit.id, person.id FROM visit, unnest(%s::bigint[]) AS person(id)) SELECT id FROM visit")
+    return insert, fields
 
 
-def _visit_insert(visit: Visit) -> bool:
-    """Write a new visit and set its id; False when its UUID is taken. ON CONFLICT DO NOTHING rather than a
-    savepoint around a failing insert (PostgreSQL and SQLite >= 3.35): a retry racing the first post waits
-    for it to commit (PostgreSQL) and then writes nothing, and no error leaves the transaction to repair."""
-    sql, fields = _visit_insert_sql()
+def _visit_insert(visit: Visit, members: list[int]) -> bool:
+    """Write a new visit and its members and set its id; False when its UUID is taken (nothing written).
+
+    ON CONFLICT DO NOTHING rather than a savepoint around a failing insert (PostgreSQL and SQLite >= 3.35): a
+    retry racing the first post waits for it to commit (PostgreSQL) and then writes nothing, and no error
+    leaves a transaction to repair. On PostgreSQL the members are inserted by the same statement (a
+    data-modifying WITH), which is atomic on its own: a plain visit needs no transaction, and so none of
+    the round trips to begin and commit one. SQLite inserts them next, in the caller's transaction."""
     db = connections[DEFAULT_DB_ALIAS]  # once: each field's preparation reads it (the proxy looks it up each time)
+    sql, fields = _visit_insert_sql(db.vendor)
+    params = [f.get_db_prep_save(getattr(visit, f.attname), db) for f in fields]
     with db.cursor() as cursor:
-        cursor.execute(sql, [f.get_db_prep_save(getattr(visit, f.attname), db) for f in fields])
+        cursor.execute(sql, params + [members] if db.vendor == "postgresql" else params)
         row = cursor.fetchone()
-    if row is None:
-        return False
+        if row is None:
+            return False
+        if members and db.vendor != "postgresql":
+            cursor.execute("INSERT INTO campaign_visitmember (visit_id, person_id) VALUES "
+                           + ", ".join(["(%s, %s)"] * len(members)),
+                           [value for person_id in members for value in (row[0], person_id)])
     visit.pk = row[0]
     visit._state.adding = False
     return True
@@ -275,22 +289,26 @@ def visit_record(*, data: VisitInput, officer, source: str = "api") -> tuple[Vis
                   outcome=clean["outcome"], reason=clean["reason"], card_number=clean["card_number"],
                   note=clean["note"], phone=clean["phone"], follow_up=clean["follow_up"], content_hash=digest,
                   source=source, created_at=timezone.now())
-    with transaction.atomic():
-        created = _visit_insert(visit)
+    members = [p["id"] for p in people]
+    # A transaction when more than the visit and its members is written, or on SQLite (see _visit_insert)
+    alone = connection.vendor == "postgresql" and not _more_to_write(clean, household)
+    with contextlib.nullcontext() if alone else transaction.atomic():
+        created = _visit_insert(visit, members)
         if created:
-            _visit_details_write(visit, [p["id"] for p in people], clean, household, officer)
+            _visit_details_write(visit, members, clean, household, officer)
     if not created:  # the UUID was taken (a retry, or the first post of a racing pair committed first)
         return _same_or_conflict(_stored(clean["uuid"], household, officer), digest), False
     return visit, True
 
 
+def _more_to_write(clean: dict, household: Household) -> bool:
+    """Whether a new visit brings more than itself and its members (_visit_details_write)."""
+    return (clean["outcome"] in CORRECTIONS or (bool(clean["phone"]) and household.phone != clean["phone"])
+            or (clean["outcome"] == Outcome.INSURED_ELSEWHERE and bool(clean["card_number"])))
+
+
 def _visit_details_write(visit: Visit, members: list[int], clean: dict, household: Household, officer) -> None:
-    """What a new visit brings besides itself: its members, the field reviews, the phone, a card's link."""
-    if members:
-        with connection.cursor() as cursor:  # one statement, written out like the visit's insert
-            cursor.execute("INSERT INTO campaign_visitmember (visit_id, person_id) VALUES "
-                           + ", ".join(["(%s, %s)"] * len(members)),
-                           [value for person_id in members for value in (visit.pk, person_id)])
+    """What a new visit brings besides itself and its members: the field reviews, the phone, a card's link."""
     if clean["outcome"] in CORRECTIONS:
         FieldReview.objects.bulk_create([FieldReview(visit=visit, person_id=person_id, kind=clean["outcome"])
                                          for person_id in members])
