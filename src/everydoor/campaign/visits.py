@@ -163,34 +163,31 @@ def _same_or_conflict(stored: Visit, digest: str) -> Visit:
 
 
 _HOUSEHOLD = ("id", "code", "village_id", "phone")  # what a visit needs of its household
+_PERSON = ("id", "household_id", "full_name", "status", "field_status")  # and of the residents it names
 
 
-def _household_for(clean: dict, officer) -> Household | None:
+def _household_for(clean: dict, officer) -> tuple[Household, list[dict]] | None:
     """The household named, with `assigned`: whether the officer works its village on the visit's day (the
-    rule of selectors.officer_villages). One query written out: the ORM compiling it (and the look-ups it
-    replaces) cost more than the database's answer on every post."""
+    rule of selectors.officer_villages), and the residents the visit names, wherever they live. One query
+    written out: compiling the ORM's (four of them) cost more than the database's answers on every post."""
     day = connection.ops.adapt_datefield_value(clean["visit_day"])
+    members = clean["members"]
+    named = f"p.id IN ({', '.join(['%s'] * len(members))})" if members else "1 = 0"
     found = fetch_instance(
         Household,
         f"SELECT {columns(Household, _HOUSEHOLD, alias='h')}, EXISTS (SELECT 1 FROM campaign_officerassignment a"
         " WHERE a.officer_id = %s AND a.village_id = h.village_id AND a.valid_from <= %s"
-        " AND (a.valid_to IS NULL OR a.valid_to >= %s))"
-        " FROM registry_household h WHERE h.code = %s", [officer.pk, day, day, clean["household_code"]], _HOUSEHOLD)
+        " AND (a.valid_to IS NULL OR a.valid_to >= %s)), "
+        f"{', '.join(f'p.{c}' for c in _PERSON)} FROM registry_household h LEFT JOIN registry_person p ON {named}"
+        " WHERE h.code = %s", [officer.pk, day, day, *members, clean["household_code"]], _HOUSEHOLD)
     if found is None:
         return None
-    household, (assigned,) = found
-    household.assigned = bool(assigned)
-    return household
+    household, rows = found
+    household.assigned = bool(rows[0][0])
+    return household, [dict(zip(_PERSON, row[1:], strict=True)) for row in rows if row[1] is not None]
 
 
-def _check_people(clean: dict, household: Household) -> list[dict]:
-    people = []
-    if clean["members"]:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT id, household_id, full_name, status, field_status FROM registry_person"
-                           f" WHERE id IN ({', '.join(['%s'] * len(clean['members']))})", clean["members"])
-            people = [dict(zip(("id", "household_id", "full_name", "status", "field_status"), row, strict=True))
-                      for row in cursor.fetchall()]
+def _check_people(clean: dict, household: Household, people: list[dict]) -> None:
     strangers = sorted(set(clean["members"]) - {p["id"] for p in people if p["household_id"] == household.id})
     if strangers:
         _fail("members", f"resident(s) {', '.join(map(str, strangers))} are not members of household "
@@ -204,7 +201,6 @@ def _check_people(clean: dict, household: Household) -> list[dict]:
     if dead:
         _fail("members", f"{dead[0]['full_name']} (resident {dead[0]['id']}) is already recorded as deceased",
               ErrorCode.RESIDENT_DECEASED)
-    return people
 
 
 def _stored(key: uuidlib.UUID, household: Household, officer) -> Visit | None:
@@ -269,15 +265,16 @@ def visit_record(*, data: VisitInput, officer, source: str = "api") -> tuple[Vis
     household is not in the officer's villages on the visit's date, VisitConflict for a reused UUID.
     """
     clean = _clean(data)
-    household = _household_for(clean, officer)
-    if household is None:
+    found = _household_for(clean, officer)
+    if found is None:
         _fail("household", f"no household has the code {clean['household_code']!r}")
+    household, people = found
     digest = content_hash(clean, officer.pk)
     try:
         if household.village_id is None or not household.assigned:
             _fail("household", f"household {household.code} is not in the villages of {officer.get_username()} "
                                f"on {clean['visit_day']}", ErrorCode.NOT_ASSIGNED)
-        people = _check_people(clean, household)
+        _check_people(clean, household, people)
     except EverydoorError:
         # A retry is answered whatever happened since its first post (reassignment, death): the UUID is
         # looked up only when the visit is refused, or when the insert finds it taken (below).

@@ -20,25 +20,27 @@ def columns(model: type[Model], names: Sequence[str] | None = None, *, alias: st
 
 
 def fetch_instance(model: type[Model], sql: str, params: Sequence, names: Sequence[str] | None = None
-                   ) -> tuple[Model, tuple] | None:
-    """The first row of `sql` as a `model` instance and the values selected after its fields. The SQL selects
-    the fields of `names` (attnames; default: every concrete field) first, as columns() lists them; a field
-    not selected is deferred, as with .only(). Values go through the converters the ORM applies (SQLite's booleans,
+                   ) -> tuple[Model, list[tuple]] | None:
+    """The first row of `sql` as a `model` instance, and the values each row selected after its fields (a
+    join may repeat the instance with other values); None without a row. The SQL selects the fields of
+    `names` (attnames; default: every concrete field) first, as columns() lists them; a field not selected
+    is deferred, as with .only(). Values go through the converters the ORM applies (SQLite's booleans,
     datetimes and UUIDs are stored as numbers and text)."""
     fields = _fields(model, names)
     db = connections[DEFAULT_DB_ALIAS]  # the thread's connection once: each use of the proxy looks it up again
     with db.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+        rows = cursor.fetchall()
+    if not rows:
         return None
+    row = rows[0]
     values = []
     for field, value in zip(fields, row, strict=False):
         column = field.get_col(model._meta.db_table)
         for converter in db.ops.get_db_converters(column) + column.get_db_converters(db):
             value = converter(value, column, db)
         values.append(value)
-    return model.from_db(db.alias, [f.attname for f in fields], values), tuple(row[len(fields):])
+    return model.from_db(db.alias, [f.attname for f in fields], values), [tuple(r[len(fields):]) for r in rows]
 
 
 def _fields(model: type[Model], names: Sequence[str] | None) -> list:
