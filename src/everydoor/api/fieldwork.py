@@ -167,9 +167,10 @@ def visit_post(request, payload: VisitIn):
         return Status(409, {"code": exc.code, "field": exc.field, "message": exc.message, "visit": visit_out(exc.visit)})
     except EverydoorError as exc:
         return error(exc)
-    # the members are the ones sent: validated for a new visit, and a retry's content (members included)
-    # hashed the same as its first post's
-    return Status(201 if created else 200, visit_out(visit, members=payload.members))
+    # The members are the ones sent: validated for a new visit, and a retry's content (members included)
+    # hashed the same as its first post's. The answer is built from what the service wrote, in the schema's
+    # types: constructed, not validated again (ninja validating a dict field by field was ~8% of a post).
+    return Status(201 if created else 200, VisitOut.model_construct(**visit_out(visit, members=payload.members)))
 
 
 @router.get("/worklist", auth=user_auth(), url_name="worklist",
