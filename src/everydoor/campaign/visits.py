@@ -1,15 +1,16 @@
 """Recording a visit: one service for the API, the paper-list import and the demo.
 
 A visit is validated field by field (a malformed one names the field), checked against the officer's
-villages on its date, and written in one transaction with its members, the field reviews it asks for,
-the household's phone and, for a card found in the register, a field-verified link. It is idempotent
+villages on its date, and written atomically with its members, the field reviews it asks for, the
+household's phone and, for a card found in the register, a field-verified link. It is idempotent
 on the client's UUID: the same UUID with the same content returns the first visit (also when two
 retries race: the unique key decides, the loser's insert writes nothing and it reads the winner); the
 same UUID with other content is a conflict that carries the stored visit.
 
 It is the API's hot path (>= 200 visits/s, bench/visits.py): a new visit costs one query for the
-household and the officer's assignment, one for the members named, and the inserts, written out in
-SQL where the ORM's compiling cost more than the database's work.
+household, the officer's assignment and the members named, then its writes (on PostgreSQL one statement
+for a visit and its members, without a transaction), written out in SQL where the ORM's compiling cost
+more than the database's work.
 """
 
 from __future__ import annotations
