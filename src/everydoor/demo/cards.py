@@ -26,6 +26,8 @@ RECLASSIFIED_FROM = dt.date(2025, 1, 1)  # declassified communes: DK renewed as 
 M_D1 = AS_OF.year * 12 + AS_OF.month - 1  # month index of the as-of date
 M_D0 = YEAR_BEFORE.year * 12 + YEAR_BEFORE.month - 1
 FIRST_ENROLMENT_MONTH = 2003 * 12  # month index: January 2003
+# Coverage types whose card is valid on YEAR_BEFORE (their span starts at an early month).
+HELD_ON_YEAR_BEFORE = ("both", "lapsed", "departed", "departed_valid", "nonres_both", "nonres_gone")
 
 
 def _month(dates: np.ndarray) -> np.ndarray:
@@ -165,8 +167,14 @@ def assign_coverage(stayers: pl.DataFrame, counts: pl.DataFrame, rng: np.random.
     return stayers.select("person_idx").join(out, on="person_idx", how="left", maintain_order="left")["coverage"]
 
 
-def coverage_spans(people: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
-    """Span of each person's main card, from their coverage type (None = no card)."""
+def household_poor() -> pl.Expr:
+    """The person's household has an HN card holder, so a poor certificate (demo/statuses.py)."""
+    return (pl.col("group") == "HN").any().over("household_idx")
+
+
+def coverage_spans(people: pl.DataFrame, rng: np.random.Generator, later: np.random.Generator) -> pl.DataFrame:
+    """Span of each person's main card, from their coverage type (None = no card). `later`: the stream of the
+    draws added after the calibrated files were first written (generate.py)."""
     n = people.height
     kind = people["coverage"].to_numpy().astype(str)
     birth = people["birth"].to_numpy().astype("datetime64[D]")
@@ -176,9 +184,16 @@ def coverage_spans(people: pl.DataFrame, rng: np.random.Generator) -> pl.DataFra
     status_date = people["status_date"].to_numpy().astype("datetime64[D]")
     extend_2026 = np.isin(group, STATE_GROUPS) & (rng.random(n) < 0.3)
 
-    # Continuously insured people joined at any month of the last two decades: about 4.5% of them a year,
-    # so the year before YEAR_BEFORE shows the pace of new enrolments the year after it has (~66k).
-    early = _first_day(rng.integers(FIRST_ENROLMENT_MONTH, M_D0 + 1, n))
+    # Holders insured on YEAR_BEFORE joined at any month since FIRST_ENROLMENT_MONTH, except that as many of
+    # them joined in the year before it as the year after it brings new participants (enrolled, movers-in,
+    # new non-residents; births are the population's): the registers' past shows the present's pace.
+    held_then = np.isin(kind, HELD_ON_YEAR_BEFORE)
+    joined_late = np.isin(kind, ["enrolled", "mover_in", "nonres_new"]).sum() / max(held_then.sum(), 1)
+    in_last_year = held_then & (later.random(n) < joined_late)
+    early = rng.integers(FIRST_ENROLMENT_MONTH, M_D0 + 1, n)
+    early = np.where(in_last_year, later.integers(M_D0 - 11, M_D0 + 1, n),
+                     np.where(early > M_D0 - 12, later.integers(FIRST_ENROLMENT_MONTH, M_D0 - 11, n), early))
+    early = _first_day(early)
     new_month = rng.integers(M_D0 + 1, M_D1 + 1, n)
     # New enrolments and movers-in start a cycle when they pay.
     starts_now = np.isin(kind, ["enrolled", "mover_in", "nonres_new"])
@@ -186,8 +201,10 @@ def coverage_spans(people: pl.DataFrame, rng: np.random.Generator) -> pl.DataFra
     phase = np.where(starts_now & anniversary, new_month % 12, phase)
     end_now = _last_day(np.where(extend_2026, 2026 * 12 + 11, cycle_end_at(np.full(n, M_D1), length, phase)))
     lapse_end = _last_day(cycle_end_at(np.full(n, M_D0), length, phase))
-    old_end = _last_day(cycle_end_at(rng.integers(2023 * 12 + 10, M_D0 - 1, n), length, phase))
-    old_end = np.minimum(old_end, np.datetime64(YEAR_BEFORE) - np.timedelta64(31, "D"))
+    # The past's lapses end as the year's do, a year earlier: the cycle in force a year before YEAR_BEFORE
+    # (those ending before HISTORY_START leave no period in the files).
+    old_end = _last_day(cycle_end_at(np.full(n, M_D0 - 12), length, phase))
+    rng.integers(2023 * 12 + 10, M_D0 - 1, n)  # the draw of an earlier rule: kept, so the stream after it stays
 
     start = np.where(np.isin(kind, ["enrolled", "nonres_new"]), _first_day(new_month), early)
     start = np.where(kind == "mover_in", status_date, start)
@@ -197,14 +214,14 @@ def coverage_spans(people: pl.DataFrame, rng: np.random.Generator) -> pl.DataFra
         [np.isin(kind, ["both", "enrolled", "mover_in", "baby", "departed_valid", "nonres_both",
                         "nonres_new"]),
          np.isin(kind, ["lapsed", "nonres_gone"]),
-         kind == "departed",
+         np.isin(kind, ["departed", "departed_before"]),
          kind == "history"],
         [end_now, lapse_end, status_date, old_end],
         default=np.datetime64("NaT"),
     )
     # A TE card runs to the day before the 6th birthday (never for the departed or lapsed
     # earlier: their end is already the day the card stopped).
-    te_runs = ~np.isin(kind, ["history", "departed"])
+    te_runs = ~np.isin(kind, ["history", "departed", "departed_before"])
     end = np.where(te_runs, np.maximum(end, b6 - 1), end)
     has = ~np.isnat(end) & (end >= start)
     return pl.DataFrame(
@@ -214,11 +231,12 @@ def coverage_spans(people: pl.DataFrame, rng: np.random.Generator) -> pl.DataFra
 
 
 def finish_groups(periods: pl.DataFrame) -> pl.DataFrame:
-    """Apply dated group rules: declassified DK renewed as GD; CN level 2 from 2026."""
+    """Apply dated group rules: declassified DK renewed as GD (HN in a poor household); CN level 2 from 2026."""
     group = (
         pl.when(pl.col("declassified") & (pl.col("group") == "DK")
                 & (pl.col("valid_from") >= RECLASSIFIED_FROM))
-        .then(pl.lit("GD")).otherwise(pl.col("group"))
+        .then(pl.when(pl.col("household_poor")).then(pl.lit("HN")).otherwise(pl.lit("GD")))  # the rules' card
+        .otherwise(pl.col("group"))
     )
     periods = periods.with_columns(group=group)
     level = pl.col("group").replace_strict(LEVELS, default=4, return_dtype=pl.Int64)

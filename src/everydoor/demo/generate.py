@@ -13,11 +13,13 @@ import polars as pl
 from everydoor.demo import cards, names, output, places, population, statuses, targets
 
 Progress = Callable[[str, float], None]
-HISTORY_LAPSE_SHARE = 0.85  # of the uninsured (past school age) whose last card ended in the year before
+HISTORY_MIN_AGE = 7.1  # the never-insured old enough on AS_OF to have held a card past the under-6 one a year before
+HISTORY_CELL = ["commune_idx", "group"]  # past lapses follow the year's in each commune and group
 
 # Bumped when the same scale and seed write other files: demo_build then regenerates them.
 # 2: malformed rows are row-level errors under issue 19's rules (a bad date of birth or ID now loads).
-FILES_VERSION = 2
+# 3: the history behaves like the year (births, new enrolments, lapses and departures a year earlier).
+FILES_VERSION = 3
 
 
 def _noop(_stage: str, _fraction: float) -> None:
@@ -46,9 +48,9 @@ def _declassified(communes: pl.DataFrame, profiles: np.ndarray, rng: np.random.G
 
 
 def _people(pl_places: places.Places, counts: pl.DataFrame, profiles: np.ndarray,
-            rng: np.random.Generator) -> pl.DataFrame:
+            rng: np.random.Generator, later: np.random.Generator) -> pl.DataFrame:
     register = (counts["residents"] + counts["deceased"] + counts["moved_out"]).to_numpy()
-    people = population.build_people(register, profiles, pl_places.villages, rng)
+    people = population.build_people(register, profiles, pl_places.villages, rng, later)
     people = population.assign_statuses(people, counts, rng)
     communes = pl_places.communes.select("commune_idx", "kind", "card_province").with_columns(
         declassified=pl.Series(counts["declassified"]),
@@ -61,7 +63,8 @@ def _people(pl_places: places.Places, counts: pl.DataFrame, profiles: np.ndarray
     difficult |= people["declassified"].to_numpy()
     urban = (people["kind"] == "Phường").to_numpy()
     group = cards.base_groups(age, minority, difficult, urban, rng)
-    return people.with_columns(age=pl.Series(age), group=pl.Series(group))
+    people = people.with_columns(age=pl.Series(age), group=pl.Series(group))
+    return people.with_columns(household_poor=cards.household_poor())
 
 
 def _coverage(people: pl.DataFrame, counts: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
@@ -85,14 +88,87 @@ def _coverage(people: pl.DataFrame, counts: pl.DataFrame, rng: np.random.Generat
     expr = pl.when(pl.col("person_idx").is_in(moved_card.implode()) & ~pl.col("person_idx").is_in(moved_valid.implode())).then(pl.lit("departed")).otherwise(expr)
     cov = cov.with_columns(coverage=expr)
     people = people.with_columns(coverage=cov["coverage"])
-    # Most of the uninsured held a card that ran out in the year before the year began: the registers' own
-    # history shows about as many lapses a year (~90k) as the year to the as-of date has, so a forecast or a
-    # risk model learned from that history can be checked against the year that followed (bench/lapses.py).
-    history = (pl.col("coverage") == "never") & (pl.col("age") >= 7.1) & pl.Series(
-        rng.random(people.height) < HISTORY_LAPSE_SHARE)
+    # Some of the uninsured held a card that ran out in the year before the year began (see _past_lapses).
+    eligible = _eligible_for_history()
+    targets_ = _past_lapses(people).select(*HISTORY_CELL, share=(pl.col("target") / pl.col("eligible").clip(1, None)).clip(0, 1))
+    share = people.select(HISTORY_CELL).join(targets_, on=HISTORY_CELL, how="left", maintain_order="left")["share"]
+    history = eligible & pl.Series(rng.random(people.height) < share.fill_null(0).to_numpy())
     return people.with_columns(
         coverage=pl.when(history).then(pl.lit("history")).otherwise(pl.col("coverage")).fill_null("none")
     )
+
+
+def _eligible_for_history() -> pl.Expr:
+    return pl.col("coverage").is_in(["never", "history"]) & (pl.col("age") >= HISTORY_MIN_AGE)
+
+
+def _past_lapses(people: pl.DataFrame) -> pl.DataFrame:
+    """Per commune and group: how many cards lapsed in the year before YEAR_BEFORE (`target`), and how many
+    never-insured residents could have held them (`eligible`).
+
+    At the rate the year's lapses show in the group (support lost in a declassified commune aside, the year's
+    own event), spread over the communes as the year's lapses are: with `held` cards of the group on
+    YEAR_BEFORE of which `lapsed` lapsed, the year before had H lapses among held + H holders,
+    H = lapsed * held / (held - lapsed). (Per commune, that formula explodes where nearly all lapsed, as in
+    the lagging communes; the group's rate is the one a forecast learns.) They are drawn from the commune's
+    never-insured of the group; where too few, _past_leavers adds holders who have left the register since.
+    So a forecast or a risk model learned from that history can be checked against the year that followed
+    (bench/lapses.py): before, 85% of all the never-insured held such a card, mostly voluntary payers, while
+    the year's lapses are spread over the groups, and the state cards' past renewal rate came out too high."""
+    losing = pl.col("declassified") & (pl.col("group") == "DK") & ~pl.col("household_poor")
+    cells = people.group_by(HISTORY_CELL).agg(
+        held=pl.col("coverage").is_in(["both", "lapsed"]).sum(),
+        lapsed=((pl.col("coverage") == "lapsed") & ~losing).sum(),
+        eligible=_eligible_for_history().sum(),
+        drawn=(pl.col("coverage") == "history").sum(),
+    )
+    held, lapsed = pl.col("held").sum().over("group"), pl.col("lapsed").sum().over("group")
+    return cells.with_columns(
+        target=pl.col("lapsed") * pl.when(held > lapsed).then(held / (held - lapsed)).otherwise(1.0))
+
+
+def _past_leavers(people: pl.DataFrame, nonres: pl.DataFrame, pl_places: places.Places, start_idx: int,
+                  rng: np.random.Generator) -> pl.DataFrame:
+    """Card holders who left in the year before YEAR_BEFORE: the year's departures (deaths, moves away) and
+    non-residents' lapses, one year earlier. The registers' extract no longer lists them, but their cards
+    stay in the card register, so the registers' history holds the lapses that leaving brings, as the
+    year's does (lapses.forecast learns its renewal rates from that history)."""
+    columns = ["commune_idx", "male", "birth", "age", "group", "ethnicity", "status_date"]
+    year = pl.duration(days=365)
+    past = pl.concat([
+        people.filter(pl.col("coverage") == "departed").select(columns).with_columns(
+            coverage=pl.lit("departed_before"), status_date=pl.col("status_date") - year),
+        nonres.filter(pl.col("coverage") == "nonres_gone").select(columns).with_columns(coverage=pl.lit("history")),
+        _lapsed_and_left(people, rng).select(columns).with_columns(coverage=pl.lit("history")),
+    ], how="vertical_relaxed")
+    n = past.height
+    ethnicity = past["ethnicity"].replace_strict({e: i for i, e in enumerate(places.ETHNICITIES)},
+                                                 return_dtype=pl.Int64).to_numpy()
+    male = past["male"].to_numpy()
+    full = [names.draw_part(ethnicity, male, part, places.ETHNICITIES, rng) for part in range(3)]
+    village = pl_places.villages.group_by("commune_idx").agg(pl.col("village_idx").first())
+    past = past.with_columns(
+        person_idx=pl.Series(np.arange(start_idx, start_idx + n), dtype=pl.UInt32),
+        full_name=full[0] + " " + full[1] + " " + full[2], category=pl.lit("non_resident"),
+    ).join(village, on="commune_idx", how="left", maintain_order="left").join(
+        pl_places.communes.select("commune_idx", "card_province"), on="commune_idx", how="left", maintain_order="left")
+    ids = population.personal_ids(np.where(past["card_province"].to_numpy() == "10", 10, 15),
+                                  past["birth"].dt.year().to_numpy().astype(np.int64), male, rng, elsewhere_share=0.5)
+    return past.with_columns(personal_id=pl.Series(ids))
+
+
+def _lapsed_and_left(people: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+    """The past lapses the never-insured of a commune and group could not hold (_past_lapses): holders like
+    the group's residents there (a resident's attributes, drawn at random) who have left the register since."""
+    short = _past_lapses(people).with_columns(
+        missing=(pl.col("target") - pl.col("drawn")).round(0).cast(pl.Int64)).filter(pl.col("missing") > 0)
+    like = people.filter(pl.col("age") >= HISTORY_MIN_AGE).sort(*HISTORY_CELL, "person_idx").with_row_index("_row")
+    ranges = like.group_by(HISTORY_CELL).agg(_first=pl.col("_row").min(), _size=pl.len())
+    short = short.join(ranges, on=HISTORY_CELL).sort(*HISTORY_CELL)
+    first = np.repeat(short["_first"].to_numpy(), short["missing"].to_numpy())
+    size = np.repeat(short["_size"].to_numpy(), short["missing"].to_numpy())
+    rows = first + (rng.random(len(first)) * size).astype(np.int64)
+    return like[rows]
 
 
 def _non_residents(pl_places: places.Places, counts: pl.DataFrame, profiles: np.ndarray,
@@ -157,6 +233,9 @@ def generate(out_dir: Path, *, scale: float = 1.0, seed: int = 2025, fmt: str = 
     report = progress or _noop
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
+    # Draws added after the calibrated files were first written come from a second stream, so the first
+    # one's (and with them every file's defects and addresses) stay as they were.
+    later = np.random.default_rng([seed, 18])
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -168,7 +247,7 @@ def generate(out_dir: Path, *, scale: float = 1.0, seed: int = 2025, fmt: str = 
     counts = targets.commune_counts(pl_places.communes, weights, declassified, scale, rng)
 
     report("population", 0.1)
-    people = _people(pl_places, counts, profiles, rng)
+    people = _people(pl_places, counts, profiles, rng, later)
     report("coverage", 0.3)
     people = _coverage(people, counts, rng)
     nonres = _non_residents(pl_places, counts, profiles, people.height, rng)
@@ -184,19 +263,25 @@ def generate(out_dir: Path, *, scale: float = 1.0, seed: int = 2025, fmt: str = 
     )
     people = people.with_columns(personal_id=pl.Series(register_ids))
     nonres = nonres.with_columns(personal_id=pl.Series(nonres_ids))
+    past = _past_leavers(people, nonres, pl_places, people.height + nonres.height, later)
+    nonres = pl.concat([nonres, past.select(nonres.columns)], how="vertical_relaxed")
 
     report("cards", 0.45)
     columns = ["person_idx", "coverage", "birth", "group", "status_date"]
     holders = pl.concat([people.select(columns), nonres.select(columns)], how="vertical_relaxed")
-    spans = cards.coverage_spans(holders, rng).with_columns(slot=pl.col("person_idx").cast(pl.Int64))
+    first = holders.filter(pl.col("person_idx") < past["person_idx"].min()) if past.height else holders
+    spans = pl.concat([cards.coverage_spans(first, rng, later),
+                       cards.coverage_spans(holders.filter(~pl.col("person_idx").is_in(first["person_idx"].implode())),
+                                            later, later)]).with_columns(slot=pl.col("person_idx").cast(pl.Int64))
     doubles = _double_spans(people, counts, rng, int(holders["person_idx"].max()) + 1)
     spans = pl.concat([spans, doubles.select(spans.columns)], how="vertical_relaxed")
     periods = cards.spans_to_periods(spans)
     slot_person = spans.select("slot", "person_idx").unique("slot")
     periods = periods.join(slot_person, on="slot", how="left", maintain_order="left")
     everyone = pl.concat(
-        [people.select("person_idx", "commune_idx", "declassified", "card_province"),
-         nonres.select("person_idx", "commune_idx", pl.lit(False).alias("declassified"), "card_province")],
+        [people.select("person_idx", "commune_idx", "declassified", "card_province", "household_poor"),
+         nonres.select("person_idx", "commune_idx", pl.lit(False).alias("declassified"), "card_province",
+                       pl.lit(False).alias("household_poor"))],
         how="vertical_relaxed",
     )
     periods = cards.finish_groups(periods.join(everyone, on="person_idx", how="left", maintain_order="left"))

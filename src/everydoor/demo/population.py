@@ -49,7 +49,8 @@ def _households(people: np.ndarray, profiles: np.ndarray, villages: pl.DataFrame
 
 
 def build_people(people: np.ndarray, profiles: np.ndarray, villages: pl.DataFrame,
-                 rng: np.random.Generator) -> pl.DataFrame:
+                 rng: np.random.Generator,
+                 later: np.random.Generator) -> pl.DataFrame:
     """One row per person: household, relation, sex, birth date, ethnicity, name."""
     hh = _households(people, profiles, villages, rng)
     size = hh["size"].to_numpy()
@@ -85,7 +86,12 @@ def build_people(people: np.ndarray, profiles: np.ndarray, villages: pl.DataFram
 
     days = (age * 365.25).astype(np.int64) + rng.integers(0, 365, n)
     birth = D1 - days.astype("timedelta64[D]")
-    birth = np.where(birth > D0, birth - np.timedelta64(365, "D"), birth)  # births come later
+    # The year's births come later (assign_statuses): a child drawn as born after D0 is moved 2 to 5 years
+    # earlier (still under 6). Moving them one year back doubled the cohort born in the year before D0, and
+    # the registers' history then showed about 40% more births than the year after it (lapses.forecast's
+    # pace of new enrolments); that cohort keeps its own size now, less the year's babies drawn from it.
+    years_back = later.integers(2, 6, n) * 365
+    birth = np.where(birth > D0, birth - years_back.astype("timedelta64[D]"), birth)
 
     ethnicity = hh["ethnicity_idx"].to_numpy()[hh_of]
     surname = names.draw_part(ethnicity, male, 0, ETHNICITIES, rng)

@@ -16,7 +16,9 @@ from everydoor.campaign.allocation import allocate
 
 AS_OF = dt.date(2025, 10, 31)
 YEAR_BEFORE = dt.date(2024, 10, 31)
-HISTORY_START = dt.date(2023, 11, 1)
+# The card file's history starts here: a full year of periods ended before YEAR_BEFORE's renewals were due
+# (a forecast as of YEAR_BEFORE learns from the periods that ended from 2 October 2023 on).
+HISTORY_START = dt.date(2023, 10, 1)
 
 RESIDENTS = 1_673_064
 VALID_CARDS = 1_475_810

@@ -4,14 +4,18 @@
                 + each card due before D2 x the renewal rate its class showed in the registers' history
                 + the recent pace of new enrolments x the days to D2
 
-A card's class is its payer group and whether it would cost its household something to renew (a state-paid
-card whose support ends becomes a paying one: it renews as paying cards did). Rates come from the periods
+A card's class is its payer group and whether it would cost its household something to renew, and whether
+that cost comes from a support that ends (a certificate, the commune's listing, the months after it left the
+list): such a card renews as cards that lost their support did before, or, with no such history, as the paying
+households' cards did. (Without the mark, a state card whose support ends took the rate of the state cards
+that cost something to renew for other reasons, e.g. a child turning 6, who nearly all renew.) Rates come from the periods
 that ended in the year before D (their renewal window closed by D); the band takes each class's lowest and
 highest monthly rate of that year, and the slowest and fastest month of enrolments in the last six.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 
@@ -26,13 +30,18 @@ from everydoor.lapses.services import Registers, _place, area_communes, lapse_ro
 RENEWAL_WINDOW_DAYS = pd.RENEWAL_DAYS  # renewed within 30 days: so the periods of the last month before as-of count
 # (a 60-day window left out the month before as-of, where the demo, as registers, holds many of the lapses)
 MIN_CLASS_PERIODS = 50  # fewer past periods in a class: it takes the paying households' rate
-PACE_DAYS = 90  # the recent pace of new enrolments: the last three months
+PACE_MONTHS = 3  # the recent pace of new enrolments: the last three calendar months
 HISTORY_SAMPLE = 300_000  # past periods read for the rates: enough for each class, within the time budget
 FALLBACK_CLASS = "household/pays"
 
 
+SUPPORT_LOST = ("certificate_ends", "commune_leaves_list", "declassified_support_ends")
+
+
 def card_class() -> pl.Expr:
-    return pl.col("payer_group") + pl.when(pl.col("premium") > 0).then(pl.lit("/pays")).otherwise(pl.lit("/free"))
+    pays = pl.col("premium") > 0
+    return (pl.col("payer_group") + pl.when(pays).then(pl.lit("/pays")).otherwise(pl.lit("/free"))
+            + pl.when(pays & pl.col("reason").is_in(SUPPORT_LOST)).then(pl.lit("/support ends")).otherwise(pl.lit("")))
 
 
 def renewal_rates(regs: Registers, *, as_of: dt.date, province: str | None) -> pl.DataFrame:
@@ -45,13 +54,23 @@ def renewal_rates(regs: Registers, *, as_of: dt.date, province: str | None) -> p
 
 
 def _learn_rates(regs: Registers, *, as_of: dt.date, province: str | None) -> pl.DataFrame:
+    """Rates per holder, not per period: of the holders whose card ended in the year, the share who renewed
+    every time. A holder paying six months at a time has two periods ending in a year and lapses at most
+    once; counted per period, such lapses weighed half, and a card due once to the next year end was
+    projected to renew more often than it did. Each sampled period weighs 1 / its holder's periods in the year."""
     history = risk.training_rows(regs, as_of=as_of - dt.timedelta(days=RENEWAL_WINDOW_DAYS - pd.RENEWAL_DAYS),
                                  province=province, sample=HISTORY_SAMPLE)
-    history = history.with_columns(renewed=pd.renewed_within(RENEWAL_WINDOW_DAYS), card_class=card_class(),
-                                   month=pl.col("valid_to").dt.truncate("1mo"))
-    monthly = history.group_by("card_class", "month").agg(rate=pl.col("renewed").mean(), n=pl.len()).filter(
-        pl.col("n") >= 30)
-    rates = history.group_by("card_class").agg(periods=pl.len(), rate=pl.col("renewed").mean()).join(
+    last_end = as_of - dt.timedelta(days=RENEWAL_WINDOW_DAYS)
+    holder = pl.when(pl.col("si_code") != "").then(pl.col("si_code"))
+    per_holder = regs.periods.filter(
+        (pl.col("valid_to") <= last_end) & (pl.col("valid_to") > last_end - dt.timedelta(days=risk.WINDOW_DAYS))
+    ).group_by(_holder=holder).agg(_ended=pl.len()).drop_nulls("_holder")
+    history = history.with_columns(_holder=holder).join(per_holder, on="_holder", how="left").with_columns(
+        weight=1 / pl.col("_ended").fill_null(1), lapsed=(~pd.renewed_within(RENEWAL_WINDOW_DAYS)).cast(pl.Float64),
+        card_class=card_class(), month=pl.col("valid_to").dt.truncate("1mo"))
+    rate = (1 - pl.col("lapsed").sum() / pl.col("weight").sum()).clip(0, 1)
+    monthly = history.group_by("card_class", "month").agg(rate=rate, n=pl.len()).filter(pl.col("n") >= 30)
+    rates = history.group_by("card_class").agg(periods=pl.len(), rate=rate).join(
         monthly.group_by("card_class").agg(low=pl.col("rate").min(), high=pl.col("rate").max()), on="card_class",
         how="left")
     return rates.with_columns(low=pl.coalesce("low", "rate"), high=pl.coalesce("high", "rate")).sort("card_class")
@@ -74,6 +93,14 @@ def _rates_for(due: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
         high=pl.col("high").fill_null(first["high"]))
 
 
+def counted_once() -> pl.Expr:
+    """Whether a due card counts toward the renewals: a resident holding two cards that both end (a second
+    card beside the main one) renews into one card, as the registers show their next card once; the card
+    that ends last counts. Cards of holders not linked to a resident all count."""
+    last = pl.col("card_id") == pl.col("card_id").sort_by("valid_to", "card_id", descending=True).first().over("person_id")
+    return pl.col("person_id").is_null() | last
+
+
 def _new_enrolments(regs: Registers) -> pl.DataFrame:
     """Every period that starts a participant's coverage (none in the 60 days before), placed: once per version."""
     def build() -> pl.DataFrame:
@@ -83,16 +110,26 @@ def _new_enrolments(regs: Registers) -> pl.DataFrame:
     return columnar.derived("lapses-new-enrolments", build) if regs.known_on is None else build()
 
 
+def months_back(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months earlier (the month's last day when it has fewer days)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
 def enrolment_pace(regs: Registers, *, as_of: dt.date, commune_ids: list[int] | None) -> dict:
-    """New enrolments per day over the last PACE_DAYS, and the slowest and fastest 30 days of the last 180."""
-    placed = _new_enrolments(regs).filter((pl.col("valid_from") > as_of - dt.timedelta(days=180))
-                                          & (pl.col("valid_from") <= as_of))
+    """New enrolments per day over the last PACE_MONTHS calendar months, and the slowest and fastest of the
+    last six months. Whole months, not days: most cards start on the 1st, and a 90-day window ending on
+    31 October holds two first days (1 September, 1 October), not three, so it missed a month's enrolments."""
+    bounds = [months_back(as_of, k) for k in range(7)]  # as_of, a month before, ... six months before
+    placed = _new_enrolments(regs).filter((pl.col("valid_from") > bounds[6]) & (pl.col("valid_from") <= as_of))
     if commune_ids is not None:
         placed = placed.filter(pl.col("commune_id").is_in(commune_ids))
-    days = (as_of - placed["valid_from"]).dt.total_days() if placed.height else pl.Series([], dtype=pl.Int64)
-    windows = [int(((days >= k * 30) & (days < (k + 1) * 30)).sum()) / 30 for k in range(6)]
-    recent = int((days < PACE_DAYS).sum()) / PACE_DAYS
-    return {"per_day": recent, "low": min(windows), "high": max(windows), "last_180_days": placed.height}
+    starts = placed["valid_from"]
+    monthly = [int(((starts > bounds[k + 1]) & (starts <= bounds[k])).sum()) / (bounds[k] - bounds[k + 1]).days
+               for k in range(6)]
+    recent = int((starts > bounds[PACE_MONTHS]).sum()) / (as_of - bounds[PACE_MONTHS]).days
+    return {"per_day": recent, "low": min(monthly), "high": max(monthly), "last_180_days": placed.height}
 
 
 def area_cards(regs: Registers, day: dt.date, commune_ids: list[int] | None, village_id: int | None) -> int:
@@ -135,8 +172,8 @@ def forecast(*, area: Area, as_of: dt.date, at: dt.date, regs: Registers, rows: 
                           province=province)
     rates = rates if rates is not None else renewal_rates(regs, as_of=as_of, province=province)
     certain = area_cards(regs, at, commune_ids, village_id)
-    due = _rates_for(rows.filter(pl.col("card_lapses")), rates)
-    renewals = {k: float(due[k].sum()) for k in ("low", "rate", "high")}
+    due = _rates_for(rows.filter(pl.col("card_lapses")), rates).with_columns(counted=counted_once())
+    renewals = {k: float(due.filter(pl.col("counted"))[k].sum()) for k in ("low", "rate", "high")}
     pace = enrolment_pace(regs, as_of=as_of, commune_ids=commune_ids)
     days = (at - as_of).days
     band = {
@@ -152,8 +189,9 @@ def forecast(*, area: Area, as_of: dt.date, at: dt.date, regs: Registers, rows: 
     target = None
     if plan is not None:
         target = plan["value"] if plan["metric"] == "participants" else math.ceil(plan["value"] / 100 * residents)
-    by_class = due.group_by("card_class").agg(due=pl.len(), rate=pl.col("rate").first(), learned=pl.col("learned").first(),
-                                              expected_renewals=pl.col("rate").sum().round(0)).sort("due", descending=True)
+    by_class = due.group_by("card_class").agg(
+        due=pl.len(), rate=pl.col("rate").first(), learned=pl.col("learned").first(),
+        expected_renewals=pl.col("rate").filter(pl.col("counted")).sum().round(0)).sort("due", descending=True)
     return {
         "area": getattr(area, "name", str(area)), "as_of": as_of, "at": at,
         "cards_valid_on_as_of": area_cards(regs, as_of, commune_ids, village_id),
