@@ -15,10 +15,12 @@ ethnicity): they live beside the database file, and old ones are removed.
 import contextlib
 import datetime as dt
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -28,6 +30,7 @@ from django.db import connection
 from everydoor.core.versions import data_version
 from everydoor.coverage import frames
 
+logger = logging.getLogger(__name__)
 KEEP = 3  # newest copies kept: a reader may still be on the previous one
 FEW_DATES = 2  # up to this many dates, only the cards valid on them are read and copied (one date: a third)
 
@@ -92,6 +95,21 @@ def load_card_periods() -> pl.DataFrame:
     return cards
 
 
+def load_registers() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every card period (with its linked person) and every resident, from the copy of this version of the
+    registers; when neither is copied yet (the first run after an import), both read in one go (one
+    connectorx process, or two connections at once: frames.registers_frames)."""
+    folder = _root() / version_key()
+    cards, persons = _copied(folder / "cards.parquet"), _copied(folder / "persons.parquet")
+    if cards is None and persons is None:
+        read = frames.registers_frames()
+        persons = _store(folder, "persons", read["persons"], background=True)
+        cards = _store(folder, "cards", read["cards"], background=True)
+    _prune(_root())
+    return (cards if cards is not None else _store(folder, "cards", frames.cards_read()),
+            persons if persons is not None else _store(folder, "persons", frames.persons_read()))
+
+
 def load_persons() -> pl.DataFrame:
     """Every resident, from the copy of this version of the registers."""
     folder = _root() / version_key()
@@ -99,15 +117,23 @@ def load_persons() -> pl.DataFrame:
     return persons if persons is not None else _store(folder, "persons", frames.persons_read())
 
 
-def derived(name: str, build) -> pl.DataFrame:
+def derived(name: str, build, *, background: bool = False) -> pl.DataFrame:
     """A frame computed from this version of the registers (build()), kept beside the copy and reused until
-    the registers change: e.g. each card period with the start of its holder's next one."""
+    the registers change: e.g. each card period with the start of its holder's next one. background: the
+    file is written while the caller goes on (_store)."""
     folder = _root() / version_key()
     frame = _copied(folder / f"{name}.parquet")
-    return frame if frame is not None else _store(folder, name, build())
+    return frame if frame is not None else _store(folder, name, build(), background=background)
+
+
+# Files being written in the background (_store), by path: readers of this process get the frame itself.
+_writing: dict[Path, pl.DataFrame] = {}
+_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="columnar-write")
 
 
 def _copied(path: Path) -> pl.DataFrame | None:
+    if path in _writing:
+        return _writing[path]
     if not path.exists():
         return None
     try:
@@ -116,8 +142,26 @@ def _copied(path: Path) -> pl.DataFrame | None:
         return None  # removed or damaged under us: read again
 
 
-def _store(folder: Path, name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """Write into a temporary file, then rename: a reader sees a whole copy or none."""
+def _store(folder: Path, name: str, frame: pl.DataFrame, *, background: bool = False) -> pl.DataFrame:
+    """Write into a temporary file, then rename: a reader sees a whole copy or none. background: in a thread
+    (Polars writes without the GIL), so the first run after an import computes while its copy is written;
+    the process waits for the writes before it exits (the executor's threads are joined)."""
+    if background:
+        path = folder / f"{name}.parquet"
+        _writing[path] = frame
+        _writer.submit(_write, folder, name, frame).add_done_callback(lambda done: _written(path, done))
+        return frame
+    _write(folder, name, frame)
+    return frame
+
+
+def _written(path: Path, done) -> None:
+    _writing.pop(path, None)
+    if done.exception() is not None:  # the next run reads the registers again
+        logger.warning("the columnar copy %s was not written: %s", path.name, done.exception())
+
+
+def _write(folder: Path, name: str, frame: pl.DataFrame) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".parquet")
     os.close(handle)
@@ -126,7 +170,6 @@ def _store(folder: Path, name: str, frame: pl.DataFrame) -> pl.DataFrame:
         os.replace(temporary, folder / f"{name}.parquet")  # another process may have written the same: same rows
     finally:
         Path(temporary).unlink(missing_ok=True)
-    return frame
 
 
 def _prune(root: Path) -> None:

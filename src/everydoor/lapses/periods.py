@@ -19,33 +19,44 @@ def known(periods: pl.DataFrame, known_on: dt.date | None) -> pl.DataFrame:
     return periods if known_on is None else periods.filter(pl.col("valid_from") <= known_on)
 
 
-def _next_by(periods: pl.DataFrame, key: str) -> pl.DataFrame:
-    """For each period: the start of the earliest later period (starting after it and ending after it) with the
-    same key. Periods of one key are sorted by start; the running maximum of ends lets overlapping short
-    periods (a second card, a correction) not hide a renewal."""
-    value = pl.col(key)
-    if periods.schema[key] == pl.Utf8:  # SI codes are digits: sorted as numbers, far faster than as text
-        value = pl.when(value != "").then(value.str.to_integer(strict=False))
-    keyed = periods.select("card_id", "valid_from", "valid_to", _key=value).drop_nulls("_key").sort(
+def _next_from(keyed: pl.DataFrame, key: str) -> pl.Series:
+    """For each row of `keyed` (row order kept): the start of the earliest later period (starting after it and
+    ending after it) with the same key. Rows are sorted by key and start; the first of the next few rows
+    that qualifies is the earliest (starts only grow), so overlapping short periods (a second card, a
+    correction) do not hide a renewal. No group-by and no join: a sort, shifts, and the original order back."""
+    ordered = keyed.select("_row", "valid_from", "valid_to", _key=pl.col(key)).drop_nulls("_key").sort(
         "_key", "valid_from", "valid_to")
-    # Candidates: the next few periods in start order (a plain shift over the sorted frame, same key);
-    # a later period must also end after this one.
-    out = []
-    for step in (1, 2, 3):
-        shifted = keyed.with_columns(
-            _next_key=pl.col("_key").shift(-step), next_from=pl.col("valid_from").shift(-step),
-            _next_to=pl.col("valid_to").shift(-step))
-        out.append(shifted.filter((pl.col("_next_key") == pl.col("_key")) & (pl.col("next_from") > pl.col("valid_from"))
-                                  & (pl.col("_next_to") > pl.col("valid_to"))).select("card_id", "next_from"))
-    return pl.concat(out).group_by("card_id").agg(pl.col("next_from").min())
+    found = pl.lit(None, dtype=pl.Date)
+    for step in (3, 2, 1):  # the nearest qualifying row wins: applied last
+        same = (pl.col("_key").shift(-step) == pl.col("_key")) & (pl.col("valid_from").shift(-step) > pl.col("valid_from")) \
+            & (pl.col("valid_to").shift(-step) > pl.col("valid_to"))
+        found = pl.when(same).then(pl.col("valid_from").shift(-step)).otherwise(found)
+    ordered = ordered.select("_row", next_from=found)
+    out = pl.Series("next_from", [None] * keyed.height, dtype=pl.Date)
+    return out.scatter(ordered["_row"], ordered["next_from"])
 
 
 def with_next(periods: pl.DataFrame) -> pl.DataFrame:
     """Each period with `next_from`: the start of the next known period of its holder (null: none known)."""
-    by_code = _next_by(periods, "si_code")
-    by_person = _next_by(periods, "person_id")
-    following = pl.concat([by_code, by_person]).group_by("card_id").agg(pl.col("next_from").min())
+    return periods.with_columns(next_from=next_from(periods))
+
+
+def attached(periods: pl.DataFrame, following: pl.DataFrame) -> pl.DataFrame:
+    """periods with the `next_from` of `following` (card_id, next_from): side by side when both hold the
+    same cards in the same order (the copy they were computed from), else joined on card_id."""
+    if following.height == periods.height and following["card_id"].equals(periods["card_id"]):
+        return periods.with_columns(following["next_from"])
     return periods.join(following, on="card_id", how="left")
+
+
+def next_from(periods: pl.DataFrame) -> pl.Series:
+    """The start of each period's next known period, by SI code or by linked resident (the earlier of the two)."""
+    # SI codes are digits: compared as numbers, far faster than as text.
+    keyed = periods.select("valid_from", "valid_to", "person_id",
+                           si=pl.when(pl.col("si_code") != "").then(pl.col("si_code").str.to_integer(strict=False))
+                           ).with_row_index("_row")
+    by_code, by_person = _next_from(keyed, "si"), _next_from(keyed, "person_id")
+    return pl.select(next_from=pl.min_horizontal(by_code, by_person)).to_series()
 
 
 def valid_on(day: dt.date) -> pl.Expr:

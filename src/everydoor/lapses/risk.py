@@ -38,12 +38,15 @@ def latest() -> RiskModel | None:
 
 
 def _household_counts(regs, rows: pl.DataFrame) -> pl.DataFrame:
-    """card_id -> household members (residents) and how many of them held a card on the row's end date."""
-    members = regs.persons.filter(pl.col("status").is_in(["resident", ""]) & pl.col("household_id").is_not_null()
+    """card_id -> household members (residents) and how many of them held a card on the row's end date.
+    Only the rows' households, their members and those members' cards are joined (not every card)."""
+    keyed = rows.filter(pl.col("household_id").is_not_null()).select("card_id", "household_id", "valid_to")
+    members = regs.persons.filter(pl.col("status").is_in(["resident", ""])
+                                  & pl.col("household_id").is_in(keyed["household_id"].unique().implode())
                                   ).select("person_id", "household_id")
     size = members.group_by("household_id").agg(household_size=pl.len())
-    keyed = rows.filter(pl.col("household_id").is_not_null()).select("card_id", "household_id", "valid_to")
-    member_cards = regs.periods.select("person_id", "valid_from", p_to="valid_to").join(members, on="person_id")
+    member_cards = regs.periods.filter(pl.col("person_id").is_in(members["person_id"].implode())).select(
+        "person_id", "valid_from", p_to="valid_to").join(members, on="person_id")
     wanted = keyed.select("household_id", "valid_to").unique()
     insured = wanted.join(member_cards, on="household_id").filter(
         (pl.col("valid_from") <= pl.col("valid_to")) & (pl.col("p_to") >= pl.col("valid_to"))
@@ -52,11 +55,13 @@ def _household_counts(regs, rows: pl.DataFrame) -> pl.DataFrame:
                                                                 ).select("card_id", "household_size", "household_insured")
 
 
-def _earlier_lapses(regs) -> pl.DataFrame:
-    """card_id -> how many times its SI code's cards had lapsed (a gap over 30 days) before this period."""
+def _earlier_lapses(regs, rows: pl.DataFrame) -> pl.DataFrame:
+    """card_id -> how many times its SI code's cards had lapsed (a gap over 30 days) before this period; over
+    the rows' SI codes only."""
     value = pl.when(pl.col("si_code") != "").then(pl.col("si_code").str.to_integer(strict=False))
-    keyed = regs.periods.select("card_id", "valid_from", "valid_to", _key=value).drop_nulls("_key").sort(
-        "_key", "valid_from")
+    codes = rows.filter(pl.col("si_code") != "")["si_code"].unique()
+    keyed = regs.periods.filter(pl.col("si_code").is_in(codes.implode())).select(
+        "card_id", "valid_from", "valid_to", _key=value).drop_nulls("_key").sort("_key", "valid_from")
     gap = (pl.col("_key").shift(1) == pl.col("_key")) & (
         pl.col("valid_from") > pl.col("valid_to").shift(1) + pl.duration(days=pd.RENEWAL_DAYS))
     return keyed.with_columns(_gap=gap.fill_null(False).cast(pl.Int32)).with_columns(
@@ -66,7 +71,7 @@ def _earlier_lapses(regs) -> pl.DataFrame:
 def features(regs, rows: pl.DataFrame) -> pl.DataFrame:
     """The model's features for rows of the lapse list (or training periods placed the same way)."""
     out = rows.join(_household_counts(regs, rows), on="card_id", how="left").join(
-        _earlier_lapses(regs), on="card_id", how="left")
+        _earlier_lapses(regs, rows), on="card_id", how="left")
     return out.select(
         "payer_group", "group_code",
         support_ends=(pl.col("reason") != "card_ends").cast(pl.Int8),

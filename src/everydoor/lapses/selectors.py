@@ -34,9 +34,10 @@ def _fetch(sql: str, schema: dict) -> pl.DataFrame:
 
 def registers() -> dict[str, pl.DataFrame]:
     """Every card period, every resident, households, certificates, list statuses and units."""
+    periods, persons = columnar.load_registers()
     return {
-        "periods": columnar.load_card_periods(),
-        "persons": columnar.load_persons(),
+        "periods": periods,
+        "persons": persons,
         "households": _fetch("SELECT id AS household_id, code AS household_code, phone, village_id AS household_village_id "
                                            "FROM registry_household", HOUSEHOLD_SCHEMA),
         "certificates": _fetch("SELECT household_id, kind, valid_from, valid_to FROM registry_householdcertificate",

@@ -38,8 +38,10 @@ class Registers:
 
 def registers_read(*, known_on: dt.date | None = None) -> Registers:
     data = selectors.registers()
-    if known_on is None:  # the registers as they are: computed once per version of them
-        periods = columnar.derived("lapses-periods", lambda: pd.with_next(data["periods"]))
+    if known_on is None:  # the registers as they are: computed once per version of them (card_id, next_from)
+        following = columnar.derived("lapses-next", lambda: data["periods"].select(
+            "card_id", next_from=pd.next_from(data["periods"])), background=True)
+        periods = pd.attached(data["periods"], following)
     else:
         periods = pd.with_next(pd.known(data["periods"], known_on))
     return Registers(periods=periods, persons=data["persons"], households=data["households"],
