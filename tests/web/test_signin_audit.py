@@ -76,3 +76,29 @@ def test_only_the_provincial_administrator_reads_the_audit(client, w, name):
     assert client.login(username=name, password=W.PW)
     assert client.get("/audit/").status_code == 404 and client.get("/audit.csv").status_code == 404
     assert not AuditEvent.objects.filter(object_type="audit_csv").exists()
+
+
+def test_the_signed_in_user_comes_with_profile_and_places_in_one_query(w, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+
+    from everydoor.accounts.backends import Accounts
+
+    users = get_user_model().objects
+    manager, chair = users.get(username="manager"), users.get(username="chair")
+    with django_assert_num_queries(1):
+        read = Accounts().get_user(manager.pk)
+    with django_assert_num_queries(0):  # what every page's scope reads
+        assert (read.username, read.profile.role, read.profile.area) == ("manager", "unit_manager", None)
+        assert read.profile.agency_unit.province.province_code == w["province"].province_code
+        assert read.profile.user is read and read.get_session_auth_hash() == manager.get_session_auth_hash()
+    with django_assert_num_queries(1):
+        read = Accounts().get_user(chair.pk)
+    with django_assert_num_queries(0):
+        assert read.profile.area == w["a"] and read.profile.agency_unit is None
+    bare = users.create_user("no-profile", password=W.PW)
+    with django_assert_num_queries(1):
+        read = Accounts().get_user(bare.pk)
+    with django_assert_num_queries(0):
+        assert not hasattr(read, "profile")  # no profile: the scope refuses, without a query
+    users.filter(pk=chair.pk).update(is_active=False)
+    assert Accounts().get_user(chair.pk) is None and Accounts().get_user(10**9) is None

@@ -1,7 +1,7 @@
 """Model instances read with written-out SQL, for the few hot paths where the ORM costs more than the query.
 
 The API's visit post (bench/visits.py) reads the token's user, the household and, for a retry, the stored
-visit. Compiling those querysets cost more than PostgreSQL's answer; RawQuerySet avoids the compiling
+visit; every page reads its signed-in user with their profile and places (bench/web.py). Compiling those querysets cost more than PostgreSQL's answer; RawQuerySet avoids the compiling
 but matches its result's columns to the model's fields on every query (a quarter of a gunicorn worker's
 CPU under the visits bench, profiled). Here the caller names the fields its SQL selects, in order.
 """
@@ -33,14 +33,37 @@ def fetch_instance(model: type[Model], sql: str, params: Sequence, names: Sequen
         rows = cursor.fetchall()
     if not rows:
         return None
-    row = rows[0]
+    return _instance(db, model, fields, rows[0]), [tuple(r[len(fields):]) for r in rows]
+
+
+def fetch_joined(models: Sequence[type[Model]], sql: str, params: Sequence) -> list[Model | None] | None:
+    """The first row of a join as one instance per model (every concrete field of each, in the order of
+    `models`, as columns() lists them), None for a model the join did not find (a NULL primary key); None
+    without a row. The caller attaches them to each other (set_cached_value), as select_related would."""
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found, start = [], 0
+    for model in models:
+        fields = _fields(model, None)
+        values = row[start:start + len(fields)]
+        start += len(fields)
+        pk = next(i for i, f in enumerate(fields) if f.primary_key)
+        found.append(None if values[pk] is None else _instance(db, model, fields, values))
+    return found
+
+
+def _instance(db, model: type[Model], fields: list, row: Sequence) -> Model:
     values = []
     for field, value in zip(fields, row, strict=False):
         column = field.get_col(model._meta.db_table)
         for converter in db.ops.get_db_converters(column) + column.get_db_converters(db):
             value = converter(value, column, db)
         values.append(value)
-    return model.from_db(db.alias, [f.attname for f in fields], values), [tuple(r[len(fields):]) for r in rows]
+    return model.from_db(db.alias, [f.attname for f in fields], values)
 
 
 def _fields(model: type[Model], names: Sequence[str] | None) -> list:
