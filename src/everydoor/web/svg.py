@@ -72,14 +72,40 @@ def trend(points: list[dict]) -> SafeString:
         for (a, b), p in zip(pts, [p for p in points if p.get(key) is not None], strict=True):
             body.append(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="4" fill="{colour}"><title>{escape(name)} '
                         f'{escape(date_format(p["as_of"], "SHORT_DATE_FORMAT"))}: {_n(p[key], 2)}%</title></circle>')
-    for i, p in enumerate(points):  # the first and last labels kept inside the frame
+    for i in _labelled([x(p) for p in points]):  # the first and last labels kept inside the frame
         anchor = "start" if i == 0 and len(points) > 1 else "end" if i == len(points) - 1 and len(points) > 1 else "middle"
-        body.append(_text(x(p), height - bottom + 16, date_format(p["as_of"], "SHORT_DATE_FORMAT"), anchor, 11))
+        body.append(_text(x(points[i]), height - bottom + 16, date_format(points[i]["as_of"], "SHORT_DATE_FORMAT"),
+                          anchor, 11))
     body.append(f'<rect x="{left}" y="{height - 14}" width="10" height="10" fill="{TOTAL}"/>')
     body.append(_text(left + 14, height - 5, _("official rate"), size=11))
     body.append(f'<rect x="{left + 130}" y="{height - 14}" width="10" height="10" fill="#e67e22"/>')
     body.append(_text(left + 144, height - 5, _("resident rate"), size=11))
     return _svg(width, height, body, label)
+
+
+DATE_LABEL_PX = 62  # a short date (dd/mm/yyyy) at 11 px
+LABEL_GAP_PX = 10
+
+
+def _labelled(xs: list[float]) -> list[int]:
+    """The points whose date is written under the axis, none overlapping the one before: left to right, the
+    first written from its point rightwards, the last leftwards (inside the frame), the others centred; the
+    last always (it is the date shown), in place of a neighbour too close to it."""
+    def extent(i: int) -> tuple[float, float]:
+        if len(xs) > 1 and i == 0:
+            return xs[i], xs[i] + DATE_LABEL_PX
+        if len(xs) > 1 and i == len(xs) - 1:
+            return xs[i] - DATE_LABEL_PX, xs[i]
+        return xs[i] - DATE_LABEL_PX / 2, xs[i] + DATE_LABEL_PX / 2
+
+    kept: list[int] = []
+    for i in range(len(xs)):
+        if kept and extent(i)[0] < extent(kept[-1])[1] + LABEL_GAP_PX:
+            if i == len(xs) - 1:
+                kept[-1] = i
+            continue
+        kept.append(i)
+    return kept
 
 
 def waterfall(start: int, parts: list[tuple[str, int]], end: int, start_label: str, end_label: str) -> SafeString:
