@@ -196,5 +196,9 @@ def test_an_insured_resident_whose_support_ends_within_the_window(w):
     assert (row["standing"], row["reason"], row["reason_date"]) == ("expiring", "support_ends", dt.date(2025, 11, 30))
     bill = household_premium(dt.date(2025, 12, 1), ["GD"], months=12, province="15")
     assert row["reason_text"] == f"Support ends on 2025-11-30: would pay {bill.total_net:,} VND a year"
+    # in Vietnamese, as a Vietnamese reader writes a date and an amount
+    vi = members(worklist(scope=worklist_scope(village=w.village, on=AS_OF), as_of=AS_OF, lang="vi"))[member.pk]
+    amount = f"{bill.total_net:,}".replace(",", ".")
+    assert vi["reason_text"] == f"Hết hỗ trợ của Nhà nước ngày 30/11/2025: sẽ phải đóng {amount} đồng/năm"
     listed = next(h for v in result["villages"] for h in v["households"] if h["code"] == "HH-P")
     assert listed["expiring"] == 1

@@ -60,6 +60,11 @@ def test_a_household_page_names_who_lacks_a_card_the_state_paid_and_the_premium(
                         "Giàng A Lử": ("uninsured", "never_enrolled", "under_6")}
     for member in row["members"][1:]:
         assert member["reason_text"] in page and member["entitlement"]["paperwork"] in page
+    lapsed = next(m for m in row["members"] if m["reason"] == "lapsed")  # dates as a Vietnamese reader writes them
+    assert lapsed["reason_text"] == f"Thẻ hết hạn ngày {lapsed['reason_date']:%d/%m/%Y}"
+    year, month, day = row["members"][0]["dob"].split("-")
+    assert f"{day}/{month}/{year}" in page and row["members"][0]["dob"] not in page
+    assert f"{day}/{month}/{year} · {dict(M='Nam', F='Nữ')[row['members'][0]['sex']]}" in page
     premium = row["premium"]
     # Mai pays as the household's second member (Páo already pays as a household): 70% of the first
     assert premium["members"][0]["position"] == 2 and premium["total_net"] > 0

@@ -21,6 +21,7 @@ from django.utils import timezone
 from everydoor.campaign.models import Visit, VisitMember
 from everydoor.campaign.selectors import officer_villages
 from everydoor.core.errors import ErrorCode, EverydoorError
+from everydoor.coverage import formatting
 from everydoor.geo.models import AdminUnit, AreaStatus
 from everydoor.registry import card_reads
 from everydoor.registry.models import Household, HouseholdCertificate, Person
@@ -58,10 +59,13 @@ SETTLED_OUTCOMES = {
 
 
 def reason_text(code: str, date: dt.date | None, lang: str, amount: int | None = None, outcome: str = "") -> str:
+    """The reason in the reader's language, with its date and amount written as that reader writes them
+    (31/12/2024 and 227.448 in Vietnamese)."""
     vi, en = REASONS[code]
     label = SETTLED_OUTCOMES.get(outcome, (outcome, outcome))[lang == "en"] if outcome else ""
-    return (en if lang == "en" else vi).format(date=date.isoformat() if date else "",
-                                               amount=f"{amount:,}" if amount is not None else "", outcome=label)
+    return (en if lang == "en" else vi).format(date=formatting.date_label(date, lang) if date else "",
+                                               amount=formatting.number(amount, lang) if amount is not None else "",
+                                               outcome=label)
 
 
 def _support_ending(p: dict, card_group: str, certificates, statuses, province: str, on: dt.date,

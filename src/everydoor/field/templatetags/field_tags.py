@@ -21,6 +21,24 @@ CARD_STATES = {"none": _("No card found"), "lapsed": _("Lapsed on"), "expiring":
 
 
 @register.filter
+def born(value):
+    """A member's date of birth as the work list gives it (YYYY-MM-DD, or the year alone), written for the reader."""
+    if isinstance(value, str) and len(value) == 10 and get_language().startswith("vi"):
+        year, month, day = value.split("-")
+        return f"{day}/{month}/{year}"
+    return value
+
+
+SEXES = {"M": ("Nam", "Male"), "F": ("Nữ", "Female")}  # the registers' codes, as the work list gives them
+
+
+@register.filter
+def sex(code):
+    words = SEXES.get(code)
+    return words[not get_language().startswith("vi")] if words else code
+
+
+@register.filter
 def outcome(code):
     return OUTCOMES.get(code, code)
 
