@@ -78,6 +78,15 @@ def test_each_role_drill_down_report_and_refusals(live_server, transactional_db)
         page.click("header nav >> text=Nhật ký")
         expect(page.locator("table#events")).to_contain_text("household")
 
+        # the commune chairman on a phone: the page fits the screen, its menu and sign-out in view
+        phone = page.context.browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+        _sign_in(phone, url, "chair")
+        expect(phone.locator("h1")).to_have_text(a.name)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        for control in ("header nav >> text=Tổng quan", "header button >> text=Đăng xuất"):
+            box = phone.locator(control).bounding_box()
+            assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 390, (control, box)
+
 
 def test_a_unit_manager_sets_and_locks_a_target_then_follows_progress_down_to_an_officer(live_server,
                                                                                           transactional_db):
