@@ -75,3 +75,14 @@ def _fields(model: type[Model], names: Sequence[str] | None) -> list:
     if unknown:
         raise ValueError(f"{model.__name__} has no concrete field {', '.join(sorted(unknown))}")
     return [f for f in fields if f.attname in names]
+
+
+def among(column: str, values: Sequence) -> tuple[str, list]:
+    """SQL that `column` is one of `values`, and its parameters. PostgreSQL gets one array (= ANY): a list of a
+    thousand placeholders cost more to write out and to parse than the query cost to answer; SQLite an IN list.
+    An empty list matches nothing."""
+    if not values:
+        return "1 = 0", []
+    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)

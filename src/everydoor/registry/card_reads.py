@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 
+from everydoor.core.rows import among
 from everydoor.linkage.models import Link, ReviewItem
 from everydoor.pipeline.cards import record_key_range
 from everydoor.registry.models import Card
@@ -42,11 +43,10 @@ def _rows(sql: str, params: list) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    out = []
-    for row in rows:
-        values = dict(zip(names, row, strict=True))
-        values["valid_from"], values["valid_to"] = _day(values["valid_from"]), _day(values["valid_to"])
-        out.append(values)
+    out = [dict(zip(names, row, strict=True)) for row in rows]
+    if out and isinstance(out[0]["valid_from"], str):  # SQLite's text: every row alike
+        for values in out:
+            values["valid_from"], values["valid_to"] = _day(values["valid_from"]), _day(values["valid_to"])
     return out
 
 
@@ -66,16 +66,17 @@ def unlinked_cards(*, person_ids: Sequence[int]) -> list[dict]:
     insured, the register does not know it yet."""
     if not person_ids:
         return []
-    people = ", ".join(["%s"] * len(person_ids))
+    people, ids = among("p.id", person_ids)
     by_id = _rows(f"SELECT NULL, c.personal_id, {_CARD_COLUMNS} FROM registry_card c "
                   f"LEFT JOIN geo_adminunit a ON a.id = c.commune_id "
-                  f"WHERE c.personal_id IN (SELECT p.personal_id FROM registry_person p WHERE p.id IN ({people})) "
+                  f"WHERE c.personal_id IN (SELECT p.personal_id FROM registry_person p WHERE {people}) "
                   f"AND c.present = %s AND NOT EXISTS (SELECT 1 FROM linkage_link l WHERE l.card_id = c.id)",
-                  [*person_ids, True])
+                  [*ids, True])
+    people, ids = among("r.person_id", person_ids)
     reviewed = _rows(f"SELECT r.person_id, NULL, {_CARD_COLUMNS} FROM linkage_reviewitem r "
                      f"JOIN registry_card c ON c.id = r.card_id LEFT JOIN geo_adminunit a ON a.id = c.commune_id "
-                     f"WHERE r.person_id IN ({people}) AND r.decision = %s AND c.present = %s",
-                     [*person_ids, ReviewItem.Decision.PENDING.value, True])
+                     f"WHERE {people} AND r.decision = %s AND c.present = %s",
+                     [*ids, ReviewItem.Decision.PENDING.value, True])
     return by_id + reviewed
 
 
