@@ -85,7 +85,7 @@ def test_each_role_drill_down_report_and_refusals(live_server, transactional_db)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         for control in ("header nav >> text=Tổng quan", "header button >> text=Đăng xuất"):
             box = phone.locator(control).bounding_box()
-            assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 390, (control, box)
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (control, box)
 
 
 def test_a_unit_manager_sets_and_locks_a_target_then_follows_progress_down_to_an_officer(live_server,
