@@ -9,6 +9,7 @@ from django.db import connection
 
 from everydoor.core import bulk_reads
 from everydoor.coverage import frames as coverage_frames
+from everydoor.lapses import selectors as lapse_selectors
 from everydoor.linkage import frames as linkage_frames
 from everydoor.linkage.models import Link
 from tests import factories as f
@@ -49,6 +50,7 @@ def _registers():
     linked = f.card(full_name="Giàng A Páo", personal_id="010090123456", com=com, address="Thôn 1")
     f.card(full_name="Lò Thị Mỷ", dob=None, com=None, address="")
     Link.objects.create(card=linked, person=plain, method="personal_id", match_probability=1.0)
+    f.household(com, vil, code="HH-1")
 
 
 @pytest.mark.django_db(transaction=True)  # connectorx reads in another process: the rows must be committed
@@ -59,6 +61,7 @@ def test_connectorx_reads_what_the_database_readers_read(fast):
         "linkage persons": linkage_frames.persons_frame,
         "linkage cards": linkage_frames.cards_frame,
         "linkage links": linkage_frames.links_frame,
+        "lapse warnings' households": lapse_selectors.households,
     }
     for name, read in readers.items():
         fast["on"], fast["reads"] = False, 0

@@ -25,7 +25,7 @@ from everydoor.coverage import columnar
 from everydoor.coverage.selectors import Area, area_level
 from everydoor.lapses import periods as pd
 from everydoor.lapses import risk
-from everydoor.lapses.services import Registers, _place, area_communes, lapse_rows
+from everydoor.lapses.services import Registers, _place, area_communes, lapse_rows, placed_count
 
 RENEWAL_WINDOW_DAYS = pd.RENEWAL_DAYS  # renewed within 30 days: so the periods of the last month before as-of count
 # (a 60-day window left out the month before as-of, where the demo, as registers, holds many of the lapses)
@@ -134,12 +134,7 @@ def enrolment_pace(regs: Registers, *, as_of: dt.date, commune_ids: list[int] | 
 
 def area_cards(regs: Registers, day: dt.date, commune_ids: list[int] | None, village_id: int | None) -> int:
     """Cards valid on a day in the area, placed as coverage places them."""
-    cards = _place(regs.periods.filter(pd.valid_on(day)), regs.persons)
-    if commune_ids is not None:
-        cards = cards.filter(pl.col("commune_id").is_in(commune_ids))
-    if village_id is not None:
-        cards = cards.filter(pl.col("village_id") == village_id)
-    return cards.height
+    return placed_count(regs.periods.filter(pd.valid_on(day)), regs.persons, commune_ids, village_id)
 
 
 def _residents(regs: Registers, as_of: dt.date, commune_ids: list[int] | None) -> int:

@@ -17,7 +17,13 @@ import polars as pl
 from everydoor.core.tables import iso_date, problem, read_table, refuse_problems, words
 from everydoor.coverage.selectors import Area
 from everydoor.lapses import forecast as fc
-from everydoor.lapses.services import Registers, area_communes, lapse_rows, registers_read
+from everydoor.lapses.services import (
+    Registers,
+    area_communes,
+    households_of,
+    lapse_rows,
+    registers_read,
+)
 from everydoor.rules import law
 
 CHANGES = ("commune_leaves", "commune_enters", "support_share")
@@ -103,7 +109,8 @@ def forecast_with(*, area: Area, as_of: dt.date, at: dt.date, scenario: Path | N
     affected = pl.concat([rows.select(columns), gone]).join(before, on="card_id", how="left").filter(
         pl.col("reason_before").is_null() | (pl.col("reason_before") != pl.col("reason"))
         | (pl.col("premium_before") != pl.col("premium")))
-    affected = affected.join(regs.households.select("household_id", "household_code"), on="household_id", how="left")
+    affected = affected.join(households_of(regs).select("household_id", "household_code"), on="household_id",
+                             how="left")
     result["scenario"] = {
         "file": Path(scenario).name, "changes": changes.drop("_row").to_dicts(),
         "residents_affected": affected["person_id"].drop_nulls().n_unique(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 from django.db import connection
 
+from everydoor.core import bulk_reads
 from everydoor.coverage import columnar
 from everydoor.pipeline.loaders import fetch_frame
 
@@ -32,16 +33,25 @@ def _fetch(sql: str, schema: dict) -> pl.DataFrame:
                               if t == pl.Date and frame.schema[n] == pl.Utf8)
 
 
+_HOUSEHOLDS_SQL = ("SELECT id AS household_id, code AS household_code, phone, village_id AS household_village_id "
+                   "FROM registry_household")
+_CERTIFICATES_SQL = "SELECT household_id, kind, valid_from, valid_to FROM registry_householdcertificate"
+
+
+def households() -> pl.DataFrame:
+    """Every household's code, phone and village: through connectorx where it may read (SQLite, outside a
+    transaction; 0.73 -> 0.4 s on the full demo), else through Django's cursor (PostgreSQL: COPY)."""
+    fast = bulk_reads.read_frame(_HOUSEHOLDS_SQL, HOUSEHOLD_SCHEMA)
+    return fast if fast is not None else _fetch(_HOUSEHOLDS_SQL, HOUSEHOLD_SCHEMA)
+
+
 def registers() -> dict[str, pl.DataFrame]:
-    """Every card period, every resident, households, certificates, list statuses and units."""
+    """Every card period, every resident, household certificates, list statuses and units (households: households())."""
     periods, persons = columnar.load_registers()
     return {
         "periods": periods,
         "persons": persons,
-        "households": _fetch("SELECT id AS household_id, code AS household_code, phone, village_id AS household_village_id "
-                                           "FROM registry_household", HOUSEHOLD_SCHEMA),
-        "certificates": _fetch("SELECT household_id, kind, valid_from, valid_to FROM registry_householdcertificate",
-                               CERTIFICATE_SCHEMA),
+        "certificates": _fetch(_CERTIFICATES_SQL, CERTIFICATE_SCHEMA),
         "statuses": _fetch("SELECT commune_id, status, effective_from, effective_to, source FROM geo_areastatus",
                            STATUS_SCHEMA),
         "units": _fetch("SELECT id AS unit_id, code, name, parent_id, level, province_code FROM geo_adminunit "
