@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 import uuid
 
 import polars as pl
@@ -150,6 +151,12 @@ def test_exports_are_written_and_audited(w, tmp_path):
     assert len(sheets) == 2  # one sheet per village
     nam_cang = next(frame for name, frame in sheets.items() if name.startswith("Thôn Nậm Cang"))
     assert "Giàng A Sử" in nam_cang.to_series(3).to_list()
+    # in Vietnamese as a Vietnamese reader writes: the date of the list, births, standings
+    assert nam_cang.to_series(0)[0].endswith(f"Ngày {AS_OF:%d/%m/%Y}")
+    members = nam_cang.slice(3)
+    assert set(members.to_series(6).to_list()) <= {"Chưa có thẻ", "Thẻ sắp hết hạn", "Có thẻ", "Đã gặp"}
+    assert "Chưa có thẻ" in members.to_series(6).to_list()
+    assert all(re.fullmatch(r"\d\d/\d\d/\d{4}|\d{4}|", born or "") for born in members.to_series(5).to_list())
     pdf = tmp_path / "list.pdf"
     result = worklist_export(scope=scope, as_of=AS_OF, fmt="pdf", out=pdf, actor="test", lang="en")
     assert pdf.read_bytes().startswith(b"%PDF") and result["pages"] >= 2  # a page run per village

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from everydoor.accounts.services import audit_record
 from everydoor.campaign.worklist import Scope, worklist
 from everydoor.core.errors import ErrorCode, EverydoorError
+from everydoor.coverage import formatting
 
 FORMATS = ("json", "xlsx", "pdf")
 LABELS = {
@@ -54,11 +55,34 @@ def worklist_export(*, scope: Scope, as_of: dt.date, fmt: str = "json", out: Pat
     return result
 
 
+STANDINGS = {"uninsured": ("Chưa có thẻ", "Uninsured"), "expiring": ("Thẻ sắp hết hạn", "Card expiring"),
+             "insured": ("Có thẻ", "Insured"), "settled": ("Đã gặp", "Visited")}
+
+
+def _shown(result: dict) -> dict:
+    """The list as its reader reads it: dates, amounts and standings in the list's language (31/12/2024 and
+    227.448 in Vietnamese), beside the values the JSON keeps."""
+    lang = result["lang"]
+
+    def day(value) -> str:
+        if isinstance(value, str) and len(value) == 10:
+            value = dt.date.fromisoformat(value)
+        return formatting.date_label(value, lang) if isinstance(value, dt.date) else (value or "")
+
+    villages = [{**village, "households": [
+        {**h, "follow_up_text": day(h["follow_up"]),
+         "premium_text": formatting.number(h["premium"]["total_net"], lang) if h["premium"] else "",
+         "members": [{**m, "born": day(m["dob"]), "standing_text": STANDINGS[m["standing"]][lang == "en"]}
+                     for m in h["members"]]}
+        for h in village["households"]]} for village in result["villages"]]
+    return {**result, "villages": villages, "as_of_text": day(result["as_of"]), "labels": LABELS[lang]}
+
+
 def write_pdf(result: dict, out: Path) -> int:
     """A4 landscape checklist, one village per page run; returns the number of pages."""
     from weasyprint import HTML
 
-    html = render_to_string("campaign/worklist.html", {**result, "labels": LABELS[result["lang"]]})
+    html = render_to_string("campaign/worklist.html", _shown(result))
     document = HTML(string=html).render()
     document.write_pdf(out)
     return len(document.pages)
@@ -77,7 +101,8 @@ def _sheet_name(name: str, code: str, used: set[str]) -> str:
 def write_xlsx(result: dict, out: Path) -> None:
     import xlsxwriter
 
-    labels = LABELS[result["lang"]]
+    result = _shown(result)
+    labels = result["labels"]
     columns = ["household", "phone", "follow_up", "member", "personal_id", "dob", "standing", "reason",
                "entitlement", "premium", "outcome", "notes"]
     with xlsxwriter.Workbook(str(out)) as book:
@@ -88,15 +113,15 @@ def write_xlsx(result: dict, out: Path) -> None:
         for village in result["villages"]:
             sheet = book.add_worksheet(_sheet_name(village["name"], village["code"], used))
             sheet.write(0, 0, f"{labels['title']}: {village['name']} ({village['code']}), {labels['as_of']} "
-                              f"{result['as_of']}")
+                              f"{result['as_of_text']}")
             sheet.write_row(2, 0, [labels[c] for c in columns], head)
             row = 3
             for h in village["households"]:
                 premium = h["premium"]["total_net"] if h["premium"] else None
                 for i, m in enumerate(h["members"]):
                     ent = m["entitlement"]
-                    values = [h["code"], h["phone"] or "", str(h["follow_up"] or ""), m["name"], m["personal_id"] or "",
-                              m["dob"], m["standing"], m["reason_text"] or "",
+                    values = [h["code"], h["phone"] or "", h["follow_up_text"], m["name"], m["personal_id"] or "",
+                              m["born"], m["standing_text"], m["reason_text"] or "",
                               f"{ent['group']}: {ent['paperwork']}" if ent else "", premium if i == 0 else None, "", ""]
                     for j, value in enumerate(values):
                         if value is None:
