@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from everydoor.campaign.models import Visit
 from everydoor.campaign.selectors import officer_villages
+from everydoor.core.dates import as_date
 from everydoor.core.errors import ErrorCode, EverydoorError
 from everydoor.core.rows import among
 from everydoor.coverage import formatting
@@ -199,22 +200,6 @@ _RESIDENT_FIELDS = ("id", "household_id", "full_name", "personal_id", "dob", "do
                     "ethnicity", "relation_to_head", "status_date", "field_status", "field_status_date")
 
 
-def _residents(village_ids: list[int], on: dt.date) -> list[dict]:
-    """Present residents of the villages' households not corrected by the field on the date. Plain SQL: the
-    ORM's conversion of each value cost a sixth of the biggest village's list."""
-    villages = ", ".join(["%s"] * len(village_ids))
-    sql = (f"SELECT {', '.join('p.' + f for f in _RESIDENT_FIELDS)} FROM registry_person p "
-           f"JOIN registry_household h ON h.id = p.household_id WHERE h.village_id IN ({villages}) "
-           f"AND p.status = %s AND p.present = %s AND (p.field_status IS NULL OR p.field_status_date > %s)")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*village_ids, Person.Status.RESIDENT.value, True, on])
-        rows = cursor.fetchall()
-    return [dict(zip(_RESIDENT_FIELDS, row, strict=True)) for row in rows]
-
-
-_VISIT_FIELDS = ("id", "household_id", "visited_at", "outcome", "reason", "follow_up")
-
-
 def _fetch(sql: str, params: list, names: tuple[str, ...] | None) -> list:
     """The rows of a written-out query: dicts of `names`, or tuples without."""
     with connection.cursor() as cursor:
@@ -223,9 +208,17 @@ def _fetch(sql: str, params: list, names: tuple[str, ...] | None) -> list:
     return rows if names is None else [dict(zip(names, row, strict=True)) for row in rows]
 
 
-def _date(value) -> dt.date | None:
-    """SQLite may return a date as ISO text, PostgreSQL as a date."""
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+def _residents(village_ids: list[int], on: dt.date) -> list[dict]:
+    """Present residents of the villages' households not corrected by the field on the date. Plain SQL: the
+    ORM's conversion of each value cost a sixth of the biggest village's list."""
+    in_villages, params = among("h.village_id", village_ids)
+    return _fetch(f"SELECT {', '.join('p.' + f for f in _RESIDENT_FIELDS)} FROM registry_person p "
+                  f"JOIN registry_household h ON h.id = p.household_id WHERE {in_villages} "
+                  f"AND p.status = %s AND p.present = %s AND (p.field_status IS NULL OR p.field_status_date > %s)",
+                  [*params, Person.Status.RESIDENT.value, True, on], _RESIDENT_FIELDS)
+
+
+_VISIT_FIELDS = ("id", "household_id", "visited_at", "outcome", "reason", "follow_up")
 
 
 def _reads(village_ids: list[int], on: dt.date) -> dict:
@@ -241,7 +234,7 @@ def _reads(village_ids: list[int], on: dt.date) -> dict:
     certificates = defaultdict(list)
     for c in _fetch(f"SELECT household_id, kind, valid_from, valid_to FROM registry_householdcertificate "
                     f"WHERE {in_households}", household_ids, ("household_id", "kind", "valid_from", "valid_to")):
-        certificates[c["household_id"]].append(Period(c["kind"], _date(c["valid_from"]), _date(c["valid_to"])))
+        certificates[c["household_id"]].append(Period(c["kind"], as_date(c["valid_from"]), as_date(c["valid_to"])))
     communes = {h["commune_id"] for h in households}
     statuses = defaultdict(list)
     for s in AreaStatus.objects.filter(commune_id__in=communes).values("commune_id", "status", "effective_from",

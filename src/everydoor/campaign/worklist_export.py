@@ -65,9 +65,7 @@ def _shown(result: dict) -> dict:
     lang = result["lang"]
 
     def day(value) -> str:
-        if isinstance(value, str) and len(value) == 10:
-            value = dt.date.fromisoformat(value)
-        return formatting.date_label(value, lang) if isinstance(value, dt.date) else (value or "")
+        return formatting.date_text(value, lang)
 
     villages = [{**village, "households": [
         {**h, "follow_up_text": day(h["follow_up"]),

@@ -12,6 +12,11 @@ def parse_iso(value: str, *, field: str = "date") -> dt.date:
         raise EverydoorError(ErrorCode.INVALID_INPUT, f"{field} must be YYYY-MM-DD, got {value!r}") from exc
 
 
+def as_date(value) -> dt.date | None:
+    """A date as a raw cursor returns it: SQLite may give ISO text, PostgreSQL a date."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def age_on(dob_year: int, dob_month: int | None, dob_day: int | None, on: dt.date) -> int:
     """Completed years on a date; an unknown month/day counts as 1 July (mid-year)."""
     month, day = dob_month or 7, dob_day or 1

@@ -1,9 +1,10 @@
 """Model instances read with written-out SQL, for the few hot paths where the ORM costs more than the query.
 
 The API's visit post (bench/visits.py) reads the token's user, the household and, for a retry, the stored
-visit; every page reads its signed-in user with their profile and places (bench/web.py). Compiling those querysets cost more than PostgreSQL's answer; RawQuerySet avoids the compiling
-but matches its result's columns to the model's fields on every query (a quarter of a gunicorn worker's
-CPU under the visits bench, profiled). Here the caller names the fields its SQL selects, in order.
+visit; every page reads its signed-in user with their profile and places (bench/web.py). Compiling those
+querysets cost more than PostgreSQL's answer; RawQuerySet avoids the compiling but matches its result's
+columns to the model's fields on every query (a quarter of a gunicorn worker's CPU under the visits bench,
+profiled). Here the caller names the fields its SQL selects, in order.
 """
 
 from collections.abc import Sequence

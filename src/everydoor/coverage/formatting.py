@@ -46,3 +46,11 @@ def as_of_phrase(day: dt.date, lang: str = "vi") -> str:
 
 def date_label(day: dt.date, lang: str = "vi") -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year}" if lang == "vi" else day.isoformat()
+
+
+def date_text(value, lang: str = "vi") -> str:
+    """A date, or an ISO date as text (YYYY-MM-DD), as date_label writes it; anything else (a year alone, a
+    blank) as it is."""
+    if isinstance(value, str) and len(value) == 10:
+        value = dt.date.fromisoformat(value)
+    return date_label(value, lang) if isinstance(value, dt.date) else (value or "")

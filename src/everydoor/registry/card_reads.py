@@ -6,11 +6,11 @@ a later split of it (identity + periods) changes this module only.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from django.db import connection
 
+from everydoor.core.dates import as_date
 from everydoor.core.rows import among
 from everydoor.linkage.models import Link, ReviewItem
 from everydoor.pipeline.cards import record_key_range
@@ -23,11 +23,6 @@ CARD_FIELDS = ("id", "card_number", "si_code", "personal_id", "group_code", "pay
 def _row(values: dict) -> dict:
     values["province_code"] = values.pop("commune__province_code")
     return values
-
-
-def _day(value) -> dt.date | None:
-    """SQLite returns dates as ISO text, PostgreSQL as dates."""
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 # Plain SQL: a village's few thousand card periods are read without the ORM's per-value conversions (a
@@ -46,7 +41,7 @@ def _rows(sql: str, params: list) -> list[dict]:
     out = [dict(zip(names, row, strict=True)) for row in rows]
     if out and isinstance(out[0]["valid_from"], str):  # SQLite's text: every row alike
         for values in out:
-            values["valid_from"], values["valid_to"] = _day(values["valid_from"]), _day(values["valid_to"])
+            values["valid_from"], values["valid_to"] = as_date(values["valid_from"]), as_date(values["valid_to"])
     return out
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from everydoor.core.dates import today
+from everydoor.coverage import formatting
 
 register = template.Library()
 
@@ -23,10 +24,7 @@ CARD_STATES = {"none": _("No card found"), "lapsed": _("Lapsed on"), "expiring":
 @register.filter
 def born(value):
     """A member's date of birth as the work list gives it (YYYY-MM-DD, or the year alone), written for the reader."""
-    if isinstance(value, str) and len(value) == 10 and get_language().startswith("vi"):
-        year, month, day = value.split("-")
-        return f"{day}/{month}/{year}"
-    return value
+    return formatting.date_text(value, "vi" if get_language().startswith("vi") else "en")
 
 
 SEXES = {"M": ("Nam", "Male"), "F": ("Nữ", "Female")}  # the registers' codes, as the work list gives them
