@@ -68,7 +68,7 @@ def _parts(then, now, province, projected: dict) -> dict:
     rows = lapse_rows(then, as_of=THEN, until=NOW, commune_ids=communes, province="15")
     due = fc._rates_for(rows.filter(pl.col("card_lapses")), fc.renewal_rates(then, as_of=THEN, province="15"))
     due = due.with_columns(counted=fc.counted_once())
-    held = _place(now.periods.filter(pd.valid_on(NOW)), now.persons).filter(pl.col("commune_id").is_in(communes))
+    held = _place(now.periods.filter(pd.valid_on(NOW))).filter(pl.col("commune_id").is_in(communes))
     due = due.with_columns(held=pl.col("si_code").is_in(held["si_code"].implode())
                            | pl.col("person_id").is_in(held["person_id"].drop_nulls().implode()))
     by_class = due.group_by("card_class").agg(

@@ -95,3 +95,13 @@ def test_an_unreadable_database_falls_back_to_djangos_connection(monkeypatch, ca
     monkeypatch.setattr(bulk_reads, "_uri", lambda: f"sqlite://{damaged}")
     assert bulk_reads.read_frame("SELECT 1 AS one", {"one": int}) is None
     assert "could not read" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_read_meanwhile_inside_a_transaction_runs_at_once_on_this_connection():
+    # A second connection would not see this transaction's rows: the read must not go to another one.
+    from everydoor.core.side import meanwhile
+
+    seen = []
+    got = meanwhile(lambda conn: seen.append(conn) or "read")
+    assert seen == [connection] and got() == "read"

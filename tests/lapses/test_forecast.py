@@ -14,7 +14,7 @@ from everydoor.geo.models import AreaStatus
 from everydoor.lapses import risk
 from everydoor.lapses.models import RiskModel
 from everydoor.lapses.scenario import forecast_with
-from everydoor.lapses.services import lapse_list
+from everydoor.lapses.services import lapse_list, lapse_rows, registers_read
 from everydoor.rules import law
 
 from .conftest import AS_OF, UNTIL
@@ -93,6 +93,16 @@ def test_the_risk_model_is_trained_versioned_and_orders_the_list(world):
     rows = result["rows"]
     assert rows["risk"].is_between(0, 1).all()
     assert rows["expected_loss"].to_list() == sorted(rows["expected_loss"].to_list(), reverse=True)
+
+
+def test_scoring_each_distinct_row_once_gives_each_rows_own_prediction(world):
+    model = risk.train(as_of=AS_OF)
+    regs = registers_read()
+    rows = lapse_rows(regs, as_of=AS_OF, until=UNTIL, province="15")
+    table = risk.features(regs, rows)
+    twice = pl.concat([table, table.reverse()])  # every row shared with another: the dedup has work to do
+    own = risk._loaded(model)["estimator"].predict_proba(risk._encode(twice, risk._loaded(model)["categories"]))[:, 1]
+    assert table.height > 10 and risk.score(model, twice).tolist() == pytest.approx(own.tolist())
 
 
 def test_too_little_history_is_a_clear_error(world):

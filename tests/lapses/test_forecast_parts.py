@@ -7,8 +7,9 @@ import polars as pl
 import pytest
 
 from everydoor.lapses import forecast as fc
+from everydoor.lapses import periods as pd
 from everydoor.lapses.scenario import forecast_with
-from everydoor.lapses.services import Registers, registers_read
+from everydoor.lapses.services import Registers, holders, registers_read
 from everydoor.linkage.models import Link
 from everydoor.registry.models import Card, Household, Person
 from tests import factories as f
@@ -61,6 +62,7 @@ def _registers(periods: list[tuple], persons: list[int]) -> Registers:
         "card_id": pl.Int64, "si_code": pl.Utf8, "person_id": pl.Int64, "valid_from": pl.Date, "valid_to": pl.Date,
     }).with_columns(commune_id=pl.lit(1, dtype=pl.Int64), dob_year=pl.lit(1990), dob_month=pl.lit(1),
                     dob_day=pl.lit(1))
+    period_frame = pd.attached(period_frame, holders(period_frame, person_frame))  # as registers_read gives them
     empty = pl.DataFrame()
     return Registers(periods=period_frame, persons=person_frame, households=empty, certificates=empty,
                      statuses=empty, units=empty, known_on=AS_OF)
@@ -113,3 +115,19 @@ def test_renewal_rates_are_per_holder_not_per_period(six_monthly):
     household = rates.filter(pl.col("card_class") == "household/pays").row(0, named=True)
     # 80 periods ended in the year, 10 not renewed: per period 87.5%, but a quarter of the holders lapsed.
     assert household["periods"] == 80 and household["rate"] == pytest.approx(0.75)
+
+
+def test_earlier_lapses_count_the_gaps_before_each_period_and_ignore_later_ones():
+    # One SI code: a month's gap after the first card (a lapse), then back to back; another code never lapsed.
+    periods = pl.DataFrame([
+        (1, "1500000001", dt.date(2023, 1, 1), dt.date(2023, 12, 31)),
+        (2, "1500000001", dt.date(2024, 3, 1), dt.date(2024, 12, 31)),
+        (3, "1500000001", dt.date(2025, 1, 1), dt.date(2025, 12, 31)),
+        (4, "1500000002", dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
+        (5, "", dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
+    ], orient="row", schema={"card_id": pl.Int64, "si_code": pl.Utf8, "valid_from": pl.Date, "valid_to": pl.Date})
+    shuffled = periods.sample(fraction=1.0, shuffle=True, seed=3)
+    found = dict(zip(shuffled["card_id"], pd.earlier_lapses(shuffled), strict=True))
+    assert found == {1: 0, 2: 1, 3: 1, 4: 0, 5: None}
+    earlier = pd.known(periods, dt.date(2024, 6, 30))  # the registers as known before card 3
+    assert pd.earlier_lapses(earlier).to_list() == [0, 1, 0, None]

@@ -13,13 +13,13 @@ The engine never sees the ORM; the same frames can be written to Parquet for Spa
 
 import datetime as dt
 import io
-from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 from django.db import connection
 
 from everydoor.core import bulk_reads
-from everydoor.core.sqlite_text import side_connection_usable, sqlite_frame
+from everydoor.core.side import meanwhile
+from everydoor.core.sqlite_text import sqlite_frame
 
 PERSON_SCHEMA = {
     "person_id": pl.Int64, "dob": pl.Date, "dob_year": pl.Int32, "dob_month": pl.Int32, "dob_day": pl.Int32,
@@ -206,19 +206,7 @@ def _text_filled(frame: pl.DataFrame, schema: dict) -> pl.DataFrame:
 
 def _both(first, second):
     """first(conn) on a second connection in a thread while second(conn) runs on this one, when that is
-    safe (core.sqlite_text.side_connection_usable); else one after the other. SQLite and psycopg
-    release the GIL while the database formats rows, so the two reads overlap."""
-    if not side_connection_usable():
-        return first(connection), second(connection)
-
-    def work():
-        side = connection.copy()
-        try:
-            return first(side)
-        finally:
-            side.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(work)
-        other = second(connection)
-        return future.result(), other
+    safe (core.side.meanwhile); else one after the other."""
+    got = meanwhile(first)
+    other = second(connection)
+    return got(), other

@@ -105,7 +105,7 @@ def _new_enrolments(regs: Registers) -> pl.DataFrame:
     """Every period that starts a participant's coverage (none in the 60 days before), placed: once per version."""
     def build() -> pl.DataFrame:
         fresh = pd.new_enrolments(regs.periods, start=dt.date.min, end=dt.date.max)
-        return _place(regs.periods.join(fresh.select("card_id"), on="card_id"), regs.persons).select(
+        return _place(regs.periods.join(fresh.select("card_id"), on="card_id")).select(
             "card_id", "valid_from", "commune_id")
     return columnar.derived("lapses-new-enrolments", build) if regs.known_on is None else build()
 
@@ -134,7 +134,7 @@ def enrolment_pace(regs: Registers, *, as_of: dt.date, commune_ids: list[int] | 
 
 def area_cards(regs: Registers, day: dt.date, commune_ids: list[int] | None, village_id: int | None) -> int:
     """Cards valid on a day in the area, placed as coverage places them."""
-    return placed_count(regs.periods.filter(pd.valid_on(day)), regs.persons, commune_ids, village_id)
+    return placed_count(regs.periods.filter(pd.valid_on(day)), commune_ids, village_id)
 
 
 def _residents(regs: Registers, as_of: dt.date, commune_ids: list[int] | None) -> int:

@@ -36,17 +36,32 @@ def _next_from(keyed: pl.DataFrame, key: str) -> pl.Series:
     return out.scatter(ordered["_row"], ordered["next_from"])
 
 
-def with_next(periods: pl.DataFrame) -> pl.DataFrame:
-    """Each period with `next_from`: the start of the next known period of its holder (null: none known)."""
-    return periods.with_columns(next_from=next_from(periods))
+def history(periods: pl.DataFrame) -> pl.DataFrame:
+    """card_id, next_from (the start of the next known period of its holder; null: none known) and
+    earlier_lapses (how often its SI code's cards had lapsed before it), in the periods' order."""
+    return periods.select("card_id", next_from=next_from(periods), earlier_lapses=earlier_lapses(periods))
 
 
-def attached(periods: pl.DataFrame, following: pl.DataFrame) -> pl.DataFrame:
-    """periods with the `next_from` of `following` (card_id, next_from): side by side when both hold the
-    same cards in the same order (the copy they were computed from), else joined on card_id."""
-    if following.height == periods.height and following["card_id"].equals(periods["card_id"]):
-        return periods.with_columns(following["next_from"])
-    return periods.join(following, on="card_id", how="left")
+def attached(periods: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
+    """periods with the columns of `known` (card_id, ...: history()): side by side when both hold the same
+    cards in the same order (the copy they were computed from), else joined on card_id."""
+    if known.height == periods.height and known["card_id"].equals(periods["card_id"]):
+        return periods.with_columns(known.drop("card_id"))
+    return periods.join(known, on="card_id", how="left")
+
+
+def earlier_lapses(periods: pl.DataFrame) -> pl.Series:
+    """For each period (row order kept): how many times its SI code's cards had lapsed (a gap of more than
+    RENEWAL_DAYS between one period's end and the next one's start) before it. Only earlier periods count,
+    so hiding later ones (known()) changes nothing: computed once over every period."""
+    keyed = periods.select(_key=pl.when(pl.col("si_code") != "").then(pl.col("si_code").str.to_integer(strict=False)),
+                           valid_from="valid_from", valid_to="valid_to").with_row_index("_row")
+    ordered = keyed.drop_nulls("_key").sort("_key", "valid_from", "valid_to")
+    gap = (pl.col("_key").shift(1) == pl.col("_key")) & (
+        pl.col("valid_from") > pl.col("valid_to").shift(1) + pl.duration(days=RENEWAL_DAYS))
+    ordered = ordered.select("_row", found=gap.fill_null(False).cast(pl.Int32).cum_sum().over("_key"))
+    out = pl.Series("earlier_lapses", [None] * keyed.height, dtype=pl.Int32)
+    return out.scatter(ordered["_row"], ordered["found"])
 
 
 def next_from(periods: pl.DataFrame) -> pl.Series:

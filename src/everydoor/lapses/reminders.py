@@ -32,7 +32,7 @@ def reminder_rows(*, commune: AdminUnit | None = None, officer=None, as_of: dt.d
     """The residents to remind: cards ending (or state support ending) in [as_of, until), with names."""
     if (commune is None) == (officer is None):
         raise EverydoorError(ErrorCode.INVALID_INPUT, "name either a commune or an officer")
-    regs = registers_read()
+    regs = registers_read(with_households=True)
     if commune is not None:
         areas, villages = [commune], None
     else:

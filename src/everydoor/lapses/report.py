@@ -8,7 +8,8 @@ from everydoor.lapses.support import REASONS
 
 
 def _measures() -> list[pl.Expr]:
-    person = pl.coalesce(pl.col("person_id").cast(pl.Utf8), pl.lit("card:") + pl.col("card_id").cast(pl.Utf8))
+    # A person: the resident, else the card's holder known only by the card (ids are positive: no clash).
+    person = pl.coalesce(pl.col("person_id"), -pl.col("card_id"))
     return [
         pl.len().alias("rows"),
         pl.col("card_lapses").sum().alias("cards_lapsing"),
@@ -21,7 +22,7 @@ def _measures() -> list[pl.Expr]:
 
 
 def _table(rows: pl.DataFrame, by: str, names: pl.DataFrame | None = None) -> list[dict]:
-    table = rows.group_by(by).agg(_measures()).sort("rows", descending=True)
+    table = rows.group_by(by).agg(_measures()).sort(["rows", by], descending=[True, False])
     if names is not None:
         table = table.join(names, on=by, how="left").select(list(names.columns) + [c for c in table.columns if c != by and c not in names.columns])
     return table.to_dicts()

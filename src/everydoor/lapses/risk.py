@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import joblib
 import numpy as np
@@ -39,14 +40,16 @@ def latest() -> RiskModel | None:
 
 def _household_counts(regs, rows: pl.DataFrame) -> pl.DataFrame:
     """card_id -> household members (residents) and how many of them held a card on the row's end date.
-    Only the rows' households, their members and those members' cards are joined (not every card)."""
+    Only the rows' households and the cards of their resident members (a period's household is its holder's,
+    services.holders) that span one of the rows' end dates are joined, not every card."""
     keyed = rows.filter(pl.col("household_id").is_not_null()).select("card_id", "household_id", "valid_to")
-    members = regs.persons.filter(pl.col("status").is_in(["resident", ""])
-                                  & pl.col("household_id").is_in(keyed["household_id"].unique().implode())
-                                  ).select("person_id", "household_id")
-    size = members.group_by("household_id").agg(household_size=pl.len())
-    member_cards = regs.periods.filter(pl.col("person_id").is_in(members["person_id"].implode())).select(
-        "person_id", "valid_from", p_to="valid_to").join(members, on="person_id")
+    households = keyed["household_id"].unique().implode()
+    size = regs.persons.filter(pl.col("status").is_in(["resident", ""]) & pl.col("household_id").is_in(households)
+                               ).group_by("household_id").agg(household_size=pl.len())
+    first, last = keyed["valid_to"].min(), keyed["valid_to"].max()
+    member_cards = regs.periods.filter(
+        (pl.col("valid_from") <= last) & (pl.col("valid_to") >= first) & pl.col("h_resident").fill_null(False)
+        & pl.col("household_id").is_in(households)).select("person_id", "household_id", "valid_from", p_to="valid_to")
     wanted = keyed.select("household_id", "valid_to").unique()
     insured = wanted.join(member_cards, on="household_id").filter(
         (pl.col("valid_from") <= pl.col("valid_to")) & (pl.col("p_to") >= pl.col("valid_to"))
@@ -55,23 +58,10 @@ def _household_counts(regs, rows: pl.DataFrame) -> pl.DataFrame:
                                                                 ).select("card_id", "household_size", "household_insured")
 
 
-def _earlier_lapses(regs, rows: pl.DataFrame) -> pl.DataFrame:
-    """card_id -> how many times its SI code's cards had lapsed (a gap over 30 days) before this period; over
-    the rows' SI codes only."""
-    value = pl.when(pl.col("si_code") != "").then(pl.col("si_code").str.to_integer(strict=False))
-    codes = rows.filter(pl.col("si_code") != "")["si_code"].unique()
-    keyed = regs.periods.filter(pl.col("si_code").is_in(codes.implode())).select(
-        "card_id", "valid_from", "valid_to", _key=value).drop_nulls("_key").sort("_key", "valid_from")
-    gap = (pl.col("_key").shift(1) == pl.col("_key")) & (
-        pl.col("valid_from") > pl.col("valid_to").shift(1) + pl.duration(days=pd.RENEWAL_DAYS))
-    return keyed.with_columns(_gap=gap.fill_null(False).cast(pl.Int32)).with_columns(
-        earlier_lapses=pl.col("_gap").cum_sum().over("_key")).select("card_id", "earlier_lapses")
-
-
 def features(regs, rows: pl.DataFrame) -> pl.DataFrame:
-    """The model's features for rows of the lapse list (or training periods placed the same way)."""
-    out = rows.join(_household_counts(regs, rows), on="card_id", how="left").join(
-        _earlier_lapses(regs, rows), on="card_id", how="left")
+    """The model's features for rows of the lapse list (or training periods placed the same way); the rows
+    carry earlier_lapses from the registers' periods (periods.history)."""
+    out = rows.join(_household_counts(regs, rows), on="card_id", how="left", maintain_order="left")
     return out.select(
         "payer_group", "group_code",
         support_ends=(pl.col("reason") != "card_ends").cast(pl.Int8),
@@ -105,7 +95,7 @@ def training_rows(regs, *, as_of: dt.date, province: str | None, sample: int = M
                                 & (pl.col("valid_to") > last_end - dt.timedelta(days=WINDOW_DAYS)))
     if ended.height > sample:
         ended = ended.sample(sample, seed=0)
-    rows = _place(ended, regs.persons).with_columns(
+    rows = _place(ended).with_columns(
         reason=pl.when((pl.col("group_code") == "TE") & (pl.col("valid_to") >= support.sixth_birthday_eve()
                                                           - pl.duration(days=1)))
         .then(pl.lit("turns_6")).otherwise(pl.lit("card_ends")),
@@ -154,7 +144,9 @@ def train(*, as_of: dt.date, regs=None, province: str | None = None) -> RiskMode
     x, y = _encode(table, categories), rows["lapsed"].to_numpy().astype(np.int8)
     held_out = np.random.default_rng(0).random(len(y)) < 0.2
     mask = [name in CATEGORICAL for name in FEATURES]
-    estimator = HistGradientBoostingClassifier(categorical_features=mask, max_iter=200, learning_rate=0.1,
+    # Learning rate 0.2: early stopping ends near 65 trees instead of 145 at 0.1, with the same held-out and
+    # back-test ROC AUC (measured on the full demo), and every list scores in half the time.
+    estimator = HistGradientBoostingClassifier(categorical_features=mask, max_iter=200, learning_rate=0.2,
                                                random_state=0)
     estimator.fit(x[~held_out], y[~held_out])
     auc = float(roc_auc_score(y[held_out], estimator.predict_proba(x[held_out])[:, 1])) if y[held_out].min() != y[held_out].max() else None
@@ -172,13 +164,30 @@ def train(*, as_of: dt.date, regs=None, province: str | None = None) -> RiskMode
             model=buffer.getvalue())
 
 
+_loading: dict[int, Future] = {}  # model version -> its unpickling (prepare)
+_loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="risk-model")
+
+
+def prepare(model: RiskModel) -> None:
+    """Start unpickling the model (and importing scikit-learn, over a second) in a thread, while the caller
+    computes the rows to score: Polars works without the GIL, so the two overlap."""
+    if model.version not in _loading:
+        _loading[model.version] = _loader.submit(joblib.load, io.BytesIO(bytes(model.model)))
+
+
 def _loaded(model: RiskModel) -> dict:
-    return joblib.load(io.BytesIO(bytes(model.model)))
+    prepare(model)
+    return _loading[model.version].result()
 
 
 def score(model: RiskModel, table: pl.DataFrame) -> np.ndarray:
-    """Probability of not renewing within 30 days, per row."""
+    """Probability of not renewing within 30 days, per row. Rows with the same features are predicted once
+    (about half of a province's lapse list shares its features with another row)."""
     saved = _loaded(model)
     if table.height == 0:
         return np.zeros(0)
-    return saved["estimator"].predict_proba(_encode(table, saved["categories"]))[:, 1]
+    distinct = table.unique().with_row_index("_distinct")
+    risk = saved["estimator"].predict_proba(_encode(distinct, saved["categories"]))[:, 1]
+    index = table.with_row_index("_row").join(distinct, on=list(FEATURES), how="left", nulls_equal=True
+                                               ).sort("_row")["_distinct"]
+    return risk[index.to_numpy()]

@@ -85,7 +85,7 @@ def scenario_apply(regs: Registers, changes: pl.DataFrame) -> tuple[Registers, d
 def forecast_with(*, area: Area, as_of: dt.date, at: dt.date, scenario: Path | None = None,
                   today: dt.date | None = None, regs: Registers | None = None) -> dict:
     """The forecast under the rules in force; with a scenario, also under it, and who it touches."""
-    regs = regs or registers_read()
+    regs = regs or registers_read(with_households=scenario is not None)
     commune_ids, village_id = area_communes(area)
     province = getattr(area, "province_code", None) or getattr(getattr(area, "province", None), "code", None)
     base_rows = lapse_rows(regs, as_of=as_of, until=at, commune_ids=commune_ids, village_id=village_id,

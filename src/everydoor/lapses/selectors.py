@@ -11,6 +11,7 @@ import polars as pl
 from django.db import connection
 
 from everydoor.core import bulk_reads
+from everydoor.core.side import meanwhile
 from everydoor.coverage import columnar
 from everydoor.pipeline.loaders import fetch_frame
 
@@ -23,11 +24,12 @@ UNIT_SCHEMA = {"unit_id": pl.Int64, "code": pl.Utf8, "name": pl.Utf8, "parent_id
                "province_code": pl.Utf8}
 
 
-def _fetch(sql: str, schema: dict) -> pl.DataFrame:
+def _fetch(sql: str, schema: dict, conn=None) -> pl.DataFrame:
     """Dates come back as text from PostgreSQL's COPY and as dates from SQLite: read them as text, then parse."""
+    conn = conn or connection
     as_read = {name: pl.Utf8 if dtype == pl.Date else dtype for name, dtype in schema.items()}
-    with connection.cursor() as cursor:
-        frame = fetch_frame(cursor, sql, schema=as_read) if connection.vendor == "postgresql" else \
+    with conn.cursor() as cursor:
+        frame = fetch_frame(cursor, sql, schema=as_read) if conn.vendor == "postgresql" else \
             fetch_frame(cursor, sql, schema=schema)
     return frame.with_columns(pl.col(n).str.slice(0, 10).str.to_date("%Y-%m-%d") for n, t in schema.items()
                               if t == pl.Date and frame.schema[n] == pl.Utf8)
@@ -38,25 +40,37 @@ _HOUSEHOLDS_SQL = ("SELECT id AS household_id, code AS household_code, phone, vi
 _CERTIFICATES_SQL = "SELECT household_id, kind, valid_from, valid_to FROM registry_householdcertificate"
 
 
-def households() -> pl.DataFrame:
+def households(conn=None) -> pl.DataFrame:
     """Every household's code, phone and village: through connectorx where it may read (SQLite, outside a
     transaction; 0.73 -> 0.4 s on the full demo), else through Django's cursor (PostgreSQL: COPY)."""
     fast = bulk_reads.read_frame(_HOUSEHOLDS_SQL, HOUSEHOLD_SCHEMA)
-    return fast if fast is not None else _fetch(_HOUSEHOLDS_SQL, HOUSEHOLD_SCHEMA)
+    return fast if fast is not None else _fetch(_HOUSEHOLDS_SQL, HOUSEHOLD_SCHEMA, conn)
 
 
-def registers() -> dict[str, pl.DataFrame]:
-    """Every card period, every resident, household certificates, list statuses and units (households: households())."""
+_STATUSES_SQL = "SELECT commune_id, status, effective_from, effective_to, source FROM geo_areastatus"
+_UNITS_SQL = ("SELECT id AS unit_id, code, name, parent_id, level, province_code FROM geo_adminunit "
+              "WHERE level IN ('commune', 'village')")
+
+
+def _small(conn, with_households: bool) -> dict[str, pl.DataFrame]:
+    """Certificates, list statuses, units (and households): in one connectorx process where it may read
+    (SQLite: the rows never become Python objects, so the read leaves the GIL to the caller's work), else
+    on `conn`."""
+    queries = {"certificates": (_CERTIFICATES_SQL, CERTIFICATE_SCHEMA, None),
+               "statuses": (_STATUSES_SQL, STATUS_SCHEMA, None), "units": (_UNITS_SQL, UNIT_SCHEMA, None)}
+    if with_households:
+        queries["households"] = (_HOUSEHOLDS_SQL, HOUSEHOLD_SCHEMA, None)
+    fast = bulk_reads.read_frames(queries)
+    return fast if fast is not None else {name: _fetch(sql, schema, conn) for name, (sql, schema, _) in queries.items()}
+
+
+def registers(*, with_households: bool = False) -> dict[str, pl.DataFrame]:
+    """Every card period, every resident, household certificates, list statuses and units, and every household
+    when asked (else: households()). The small tables are read on a second connection while the registers'
+    columnar copy loads (core.side.meanwhile)."""
+    small = meanwhile(lambda conn: _small(conn, with_households))
     periods, persons = columnar.load_registers()
-    return {
-        "periods": periods,
-        "persons": persons,
-        "certificates": _fetch(_CERTIFICATES_SQL, CERTIFICATE_SCHEMA),
-        "statuses": _fetch("SELECT commune_id, status, effective_from, effective_to, source FROM geo_areastatus",
-                           STATUS_SCHEMA),
-        "units": _fetch("SELECT id AS unit_id, code, name, parent_id, level, province_code FROM geo_adminunit "
-                        "WHERE level IN ('commune', 'village')", UNIT_SCHEMA),
-    }
+    return {"periods": periods, "persons": persons, **small()}
 
 
 def person_names(person_ids: list[int]) -> pl.DataFrame:

@@ -36,17 +36,35 @@ class Registers:
     known_on: dt.date | None
 
 
-def registers_read(*, known_on: dt.date | None = None) -> Registers:
-    data = selectors.registers()
-    if known_on is None:  # the registers as they are: computed once per version of them (card_id, next_from)
-        following = columnar.derived("lapses-next", lambda: data["periods"].select(
-            "card_id", next_from=pd.next_from(data["periods"])), background=True)
-        periods = pd.attached(data["periods"], following)
+def registers_read(*, known_on: dt.date | None = None, with_households: bool = False) -> Registers:
+    """with_households: read every household too (meanwhile, as the other small tables): lists need them.
+
+    Each period comes with what the lapse computations take from its history (pd.history) and from its
+    holder (holders()): for the registers as they are, both are computed once per version of them and kept
+    beside the columnar copy, so a list or a forecast joins no register with another."""
+    data = selectors.registers(with_households=with_households)
+    periods, persons = data["periods"], data["persons"]
+
+    def known_of(cards: pl.DataFrame) -> pl.DataFrame:
+        return pd.history(cards).hstack(holders(cards, persons).drop("card_id"))
+
+    if known_on is None:
+        periods = pd.attached(periods, columnar.derived("lapses-known", lambda: known_of(periods), background=True))
     else:
-        periods = pd.with_next(pd.known(data["periods"], known_on))
-    return Registers(periods=periods, persons=data["persons"], households=None,
+        periods = pd.known(periods, known_on)
+        periods = pd.attached(periods, known_of(periods))
+    return Registers(periods=periods, persons=persons, households=data.get("households"),
                      certificates=data["certificates"], statuses=data["statuses"], units=data["units"],
                      known_on=known_on)
+
+
+def holders(cards: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+    """card_id and what _place takes from each card's holder (the linked resident), in the cards' order."""
+    holder = persons.select("person_id", "household_id", h_commune="commune_id", h_village="village_id",
+                            h_dob_year="dob_year", h_dob_month="dob_month", h_dob_day="dob_day",
+                            h_resident=pl.col("status").is_in(["resident", ""]), minority=support.minority())
+    return cards.select("card_id", "person_id").join(holder, on="person_id", how="left", maintain_order="left").drop(
+        "person_id")
 
 
 def households_of(regs: Registers) -> pl.DataFrame:
@@ -68,38 +86,31 @@ def area_communes(area: Area) -> tuple[list[int], int | None]:
     return [area.parent_id], area.id
 
 
-def _place(cards: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
-    """Each card with its holder's attributes and its place, as coverage places it: the card's commune, else
-    the holder's; the holder's village when the card is in the holder's commune."""
-    holder = persons.select("person_id", "household_id", "ethnicity", "status", "status_date",
-                            p_commune="commune_id", p_village="village_id",
-                            p_dob_year="dob_year", p_dob_month="dob_month", p_dob_day="dob_day")
-    cards = cards.join(holder, on="person_id", how="left")
+def _place(cards: pl.DataFrame) -> pl.DataFrame:
+    """Each card (of regs.periods: with its holder's attributes, holders()) placed as coverage places it: the
+    card's commune, else the holder's; the holder's village when the card is in the holder's commune."""
     return cards.with_columns(
         **_placement(),
-        dob_year=pl.coalesce("p_dob_year", "dob_year"), dob_month=pl.coalesce("p_dob_month", "dob_month"),
-        dob_day=pl.coalesce("p_dob_day", "dob_day"),
-        resident=pl.col("person_id").is_not_null() & pl.col("status").is_in(["resident", ""]),
-        minority=support.minority().fill_null(False),
-    ).drop("p_commune", "p_village", "p_dob_year", "p_dob_month", "p_dob_day")
+        dob_year=pl.coalesce("h_dob_year", "dob_year"), dob_month=pl.coalesce("h_dob_month", "dob_month"),
+        dob_day=pl.coalesce("h_dob_day", "dob_day"),
+        resident=pl.col("person_id").is_not_null() & pl.col("h_resident").fill_null(False),
+        minority=pl.col("minority").fill_null(False),
+    ).drop("h_commune", "h_village", "h_dob_year", "h_dob_month", "h_dob_day", "h_resident")
 
 
 def _placement() -> dict[str, pl.Expr]:
     """commune_id and village_id as coverage places a card, over the card's own commune_id and its holder's
-    p_commune and p_village (evaluated together, on the card's commune as received)."""
-    return {"commune_id": pl.coalesce("commune_id", "p_commune"),
-            "village_id": pl.when(pl.col("commune_id").is_null() | (pl.col("commune_id") == pl.col("p_commune")))
-            .then(pl.col("p_village"))}
+    h_commune and h_village (evaluated together, on the card's commune as received)."""
+    return {"commune_id": pl.coalesce("commune_id", "h_commune"),
+            "village_id": pl.when(pl.col("commune_id").is_null() | (pl.col("commune_id") == pl.col("h_commune")))
+            .then(pl.col("h_village"))}
 
 
-def placed_count(cards: pl.DataFrame, persons: pl.DataFrame, commune_ids: list[int] | None,
-                 village_id: int | None) -> int:
-    """How many of the cards coverage places in the area: _place's placement alone, over integer columns
-    (the whole placement, strings and all, took twice as long for a forecast's counts)."""
+def placed_count(cards: pl.DataFrame, commune_ids: list[int] | None, village_id: int | None) -> int:
+    """How many of the cards coverage places in the area: _place's placement alone."""
     if commune_ids is None and village_id is None:
         return cards.height
-    holder = persons.select("person_id", p_commune="commune_id", p_village="village_id")
-    placed = cards.select("person_id", "commune_id").join(holder, on="person_id", how="left").select(**_placement())
+    placed = cards.select(**_placement())
     if commune_ids is not None:
         placed = placed.filter(pl.col("commune_id").is_in(commune_ids))
     if village_id is not None:
@@ -115,7 +126,7 @@ def lapse_rows(regs: Registers, *, as_of: dt.date, until: dt.date, commune_ids: 
     share_changes: group -> [(from, share)], a scenario's support shares used instead of the rules' (scenario.py)."""
     if until <= as_of:
         raise EverydoorError(ErrorCode.INVALID_INPUT, f"--until ({until}) must come after --as-of ({as_of})")
-    valid = _place(regs.periods.filter(pd.valid_on(as_of)), regs.persons)
+    valid = _place(regs.periods.filter(pd.valid_on(as_of)))
     if commune_ids is not None:
         valid = valid.filter(pl.col("commune_id").is_in(commune_ids))
     if village_id is not None:
@@ -125,8 +136,9 @@ def lapse_rows(regs: Registers, *, as_of: dt.date, until: dt.date, commune_ids: 
                                       as_of, until, months)
     card_due = (pl.col("valid_to") < until) & pl.col("next_from").is_null()
     # A support that ends matters unless the holder's next card is already known (renewed).
-    rows = valid.join(endings, on="card_id", how="left").with_columns(card_lapses=card_due).filter(
-        pl.col("card_lapses") | (pl.col("support_reason").is_not_null() & pl.col("next_from").is_null()))
+    rows = valid.filter(pl.col("next_from").is_null() & ((pl.col("valid_to") < until)
+                                                         | pl.col("card_id").is_in(endings["card_id"].implode())))
+    rows = rows.join(endings, on="card_id", how="left").with_columns(card_lapses=card_due)
     by_support = pl.col("support_reason").is_not_null() & (~pl.col("card_lapses") | (pl.col("support_ends") <= pl.col("valid_to")))
     rows = rows.with_columns(
         reason=pl.when(by_support).then(pl.col("support_reason")).otherwise(pl.lit("card_ends")),
@@ -147,7 +159,7 @@ def _with_premiums(rows: pl.DataFrame, regs: Registers, province: str | None,
     rows = rows.with_columns(
         premium_group=pl.coalesce("group_after", "group_code"),
         premium_categories=pl.col("categories_after").fill_null(""),
-    ).sort("household_id", "after", "card_id", nulls_last=True)
+    )
     paying = _already_paying(regs, rows)
     rows = support.premiums_after(rows, paying, province, share_changes)
     return rows.with_columns(
@@ -157,14 +169,18 @@ def _with_premiums(rows: pl.DataFrame, regs: Registers, province: str | None,
 
 
 def _already_paying(regs: Registers, rows: pl.DataFrame) -> pl.DataFrame:
-    """household_id, after, paying: household-group cards of the household's other members valid on `after`."""
+    """household_id, after, paying: household-group cards of the household's other members valid on `after`
+    (a period's household is its holder's: holders())."""
     wanted = rows.filter(pl.col("household_id").is_not_null()).select("household_id", "after").unique()
-    members = regs.persons.select("person_id", "household_id").join(wanted.select("household_id").unique(),
-                                                                     on="household_id")
+    if wanted.is_empty():
+        return wanted.with_columns(paying=pl.lit(0, dtype=pl.Int64))
     household_groups = [g for g, payer in law.law().group_payer.items() if payer == "household"]
-    cards = regs.periods.filter(pl.col("group_code").is_in(household_groups)).select(
-        "card_id", "person_id", "valid_from", "valid_to").join(members, on="person_id")
-    cards = cards.filter(~pl.col("card_id").is_in(rows["card_id"].implode()))
+    first, last = wanted["after"].min(), wanted["after"].max()
+    cards = regs.periods.filter(
+        pl.col("group_code").is_in(household_groups) & (pl.col("valid_from") <= last) & (pl.col("valid_to") >= first)
+        & pl.col("household_id").is_in(wanted["household_id"].unique().implode())
+        & ~pl.col("card_id").is_in(rows["card_id"].implode())).select("person_id", "household_id", "valid_from",
+                                                                      "valid_to")
     covering = cards.join(wanted, on="household_id").filter(
         (pl.col("valid_from") <= pl.col("after")) & (pl.col("valid_to") >= pl.col("after")))
     return covering.group_by("household_id", "after").agg(paying=pl.col("person_id").n_unique().cast(pl.Int64))
@@ -181,12 +197,14 @@ def lapse_list(*, area: Area, as_of: dt.date, until: dt.date, regs: Registers | 
     date) and its summary per reason, commune, village and payer group."""
     from everydoor.lapses import report, risk
 
-    regs = regs or registers_read()
+    model = risk.latest() if scored else None
+    regs = regs or registers_read(with_households=True)
+    if model is not None:  # after the reads: unpickling holds the GIL, which the reads' threads need
+        risk.prepare(model)
     commune_ids, village_id = area_communes(area)
     province = getattr(area, "province_code", None) or getattr(getattr(area, "province", None), "code", None)
     rows = lapse_rows(regs, as_of=as_of, until=until, commune_ids=commune_ids, village_id=village_id,
                       province=province)
-    model = risk.latest() if scored else None
     if model is not None:
         rows = rows.with_columns(risk=pl.Series(risk.score(model, risk.features(regs, rows)), dtype=pl.Float64))
     else:
@@ -195,9 +213,10 @@ def lapse_list(*, area: Area, as_of: dt.date, until: dt.date, regs: Registers | 
     people = pl.col("card_id").count().over("household_id")
     rows = rows.with_columns(expected_loss=pl.col("risk") * pl.when(pl.col("household_id").is_null()).then(1)
                              .otherwise(people))
-    rows = rows.join(households_of(regs).select("household_id", "household_code"), on="household_id", how="left")
+    rows = rows.join(households_of(regs).select("household_id", "household_code"), on="household_id",
+                     how="left").select(LIST_COLUMNS)
     order = ["expected_loss", "date"] if model is not None else ["date", "household_id"]
     rows = rows.sort(order, descending=[model is not None, False], nulls_last=True)
     return {"area": getattr(area, "name", str(area)), "as_of": as_of, "until": until,
             "model_version": model.version if model is not None else None,
-            "rows": rows.select(LIST_COLUMNS), "summary": report.summarize(rows, regs.units)}
+            "rows": rows, "summary": report.summarize(rows, regs.units)}

@@ -75,8 +75,8 @@ def support_endings(cards: pl.DataFrame, certificates: pl.DataFrame, statuses: p
     turning = cards.filter(pl.col("group_code") == "TE").select(
         "card_id", support_reason=pl.lit("turns_6"), support_ends=sixth_birthday_eve())
     certs = run_end(certificates.rename({"valid_from": "start", "valid_to": "end"}), ["household_id", "kind"], as_of)
-    certified = cards.with_columns(kind=pl.col("group_code").replace_strict(
-        {g: k for k, g in CERTIFICATE_GROUP.items()}, default=None)).join(
+    certified = cards.filter(pl.col("group_code").is_in(CERTIFICATE_GROUP.values())).with_columns(
+        kind=pl.col("group_code").replace_strict({g: k for k, g in CERTIFICATE_GROUP.items()}, default=None)).join(
         certs, on=["household_id", "kind"]).select(
         "card_id", support_reason=pl.lit("certificate_ends"), support_ends=pl.col("run_end"))
     difficult = statuses.filter(pl.col("status").is_in(DIFFICULT_STATUSES)).rename(
@@ -153,15 +153,17 @@ def premiums_after(rows: pl.DataFrame, already_paying: pl.DataFrame, province: s
     """Each row's yearly premium from `after` on (12 months paid that day, whole VND) and its household's total.
 
     `premium_group`: the group the resident would renew as. Household members continue the household's
-    sequence after those already paying (`already_paying`: household_id, after, paying), in the rows' order.
+    sequence after those already paying (`already_paying`: household_id, after, paying), in card order.
     """
     rows = rows.join(already_paying, on=["household_id", "after"], how="left").with_columns(
         paying=pl.col("paying").fill_null(0))
-    is_household = pl.col("premium_group").replace_strict(law.law().group_payer, default="") == HOUSEHOLD_GROUP
-    rows = rows.with_columns(
-        position=pl.when(is_household & pl.col("household_id").is_not_null())
-        .then(pl.col("paying") + is_household.cast(pl.Int64).cum_sum().over(["household_id", "after"]) - 1)
-        .otherwise(pl.lit(0, dtype=pl.Int64)))
+    in_sequence = (pl.col("premium_group").replace_strict(law.law().group_payer, default="") == HOUSEHOLD_GROUP) \
+        & pl.col("household_id").is_not_null()
+    # The place among the household's members renewing that day: a rank, not a sort of every row.
+    sequence = rows.filter(in_sequence).select(
+        "card_id", _rank=pl.col("card_id").rank("ordinal").over(["household_id", "after"]).cast(pl.Int64))
+    rows = rows.join(sequence, on="card_id", how="left").with_columns(
+        position=(pl.col("paying") + pl.col("_rank") - 1).fill_null(0)).drop("_rank")
     distinct = rows.select("after", "premium_group", "premium_categories", "position").unique()
     found = []
     for after, group, categories, position in distinct.iter_rows():
