@@ -131,3 +131,22 @@ def test_earlier_lapses_count_the_gaps_before_each_period_and_ignore_later_ones(
     assert found == {1: 0, 2: 1, 3: 1, 4: 0, 5: None}
     earlier = pd.known(periods, dt.date(2024, 6, 30))  # the registers as known before card 3
     assert pd.earlier_lapses(earlier).to_list() == [0, 1, 0, None]
+
+
+def test_prepared_lapse_frames_are_read_not_computed_again(world, monkeypatch):
+    from everydoor.lapses.prepare import prepare
+
+    done = prepare(as_of=AS_OF, province="15")
+    assert done["periods"] == Card.objects.count()
+    first = registers_read()
+
+    def computed_again(*args, **kwargs):
+        raise AssertionError("computed again")
+
+    monkeypatch.setattr(pd, "history", computed_again)
+    monkeypatch.setattr(fc, "_learn_rates", computed_again)
+    monkeypatch.setattr(pd, "new_enrolments", computed_again)
+    again = registers_read()
+    assert again.periods.equals(first.periods)
+    assert fc.renewal_rates(again, as_of=AS_OF, province="15").height > 0
+    assert fc.enrolment_pace(again, as_of=AS_OF, commune_ids=None)["last_180_days"] >= 0

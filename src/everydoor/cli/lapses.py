@@ -105,6 +105,26 @@ def train(as_of: str | None = typer.Option(None, "--as-of", help="Learn from the
                           f"held-out ROC AUC {model.metrics['held_out_roc_auc']}")
 
 
+@app.command()
+@command
+def prepare(area: str | None = typer.Option(None, "--area", help="Its province's renewal rates " + _AREA_HELP[0].lower()
+                                            + _AREA_HELP[1:]),
+            as_of: str | None = typer.Option(None, "--as-of", help="Renewal rates as of this date (default: today)"),
+            json: bool = typer.Option(False, "--json")) -> None:
+    """Make what lists and forecasts read for this version of the registers (after an import or a link run),
+    so that the next list or forecast does not pay for it."""
+    from everydoor.cli.coverage import _area
+    from everydoor.lapses.prepare import prepare as lapses_prepare
+    from everydoor.lapses.services import province_of
+
+    result = lapses_prepare(as_of=_date(as_of, "--as-of"), province=province_of(_area(area)))
+    if json:
+        emit_json(result)
+    else:
+        err_console.print(f"lapse warnings prepared for the registers' version {result['version']} "
+                          f"({result['periods']:,} card periods) in {result['seconds']} s")
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="lapses", help="Cards and state support that end before a date, and why.")
 

@@ -155,6 +155,11 @@ def _store(folder: Path, name: str, frame: pl.DataFrame, *, background: bool = F
     return frame
 
 
+def written() -> None:
+    """Wait until every copy this process started writing in the background is on disk."""
+    _writer.submit(lambda: None).result()  # one writer thread: done after every write queued before
+
+
 def _written(path: Path, done) -> None:
     _writing.pop(path, None)
     if done.exception() is not None:  # the next run reads the registers again

@@ -32,6 +32,7 @@ def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Ste
     from everydoor.accounts.models import Role
     from everydoor.accounts.services import user_upsert
     from everydoor.campaign.services import agency_units_import
+    from everydoor.core.dates import today
     from everydoor.coverage import columnar
     from everydoor.coverage.digest import change_parts_compute
     from everydoor.coverage.formatting import month_ends
@@ -43,6 +44,8 @@ def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Ste
     from everydoor.geo.models import AdminUnit
     from everydoor.geo.services import units_import
     from everydoor.geo.statuses import area_statuses_import
+    from everydoor.lapses.prepare import prepare as lapses_prepare
+    from everydoor.lapses.risk import train as risk_train
     from everydoor.linkage.services import link_run
     from everydoor.registry.certificates import certificates_import
     from everydoor.registry.services import cards_import, population_import
@@ -86,4 +89,8 @@ def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Ste
                                         [coverage_compute(as_of=d) for d in months]))
     stage("field", lambda: field_setup(out_dir=out_dir, password=DEMO_PASSWORD, seed=seed, step=step))
     stage("visits", lambda: demo_visits(seed=seed, step=step))  # needs the officers' villages (field stage)
+    # Last, on the registers as they stay: what lapse lists and forecasts read, and a risk model to order them.
+    # As of the demo's today (core.dates.today), the date lists and forecasts default to.
+    stage("lapse warnings", lambda: (lapses_prepare(as_of=today(), province="15"),
+                                     risk_train(as_of=today(), province="15")))
     return {"timings_s": timings, "total_s": round(sum(timings.values()), 1), "links": links}

@@ -25,7 +25,14 @@ from everydoor.coverage import columnar
 from everydoor.coverage.selectors import Area, area_level
 from everydoor.lapses import periods as pd
 from everydoor.lapses import risk
-from everydoor.lapses.services import Registers, _place, area_communes, lapse_rows, placed_count
+from everydoor.lapses.services import (
+    Registers,
+    _place,
+    area_communes,
+    lapse_rows,
+    placed_count,
+    province_of,
+)
 
 RENEWAL_WINDOW_DAYS = pd.RENEWAL_DAYS  # renewed within 30 days: so the periods of the last month before as-of count
 # (a 60-day window left out the month before as-of, where the demo, as registers, holds many of the lapses)
@@ -161,7 +168,7 @@ def forecast(*, area: Area, as_of: dt.date, at: dt.date, regs: Registers, rows: 
              rates: pl.DataFrame | None = None, today: dt.date | None = None) -> dict:
     """The band of valid cards on `at`, its parts, the coverage rates and the plan's gap per week."""
     commune_ids, village_id = area_communes(area)
-    province = getattr(area, "province_code", None) or getattr(getattr(area, "province", None), "code", None)
+    province = province_of(area)
     if rows is None:
         rows = lapse_rows(regs, as_of=as_of, until=at, commune_ids=commune_ids, village_id=village_id,
                           province=province)

@@ -22,6 +22,7 @@ from everydoor.lapses.services import (
     area_communes,
     households_of,
     lapse_rows,
+    province_of,
     registers_read,
 )
 from everydoor.rules import law
@@ -87,7 +88,7 @@ def forecast_with(*, area: Area, as_of: dt.date, at: dt.date, scenario: Path | N
     """The forecast under the rules in force; with a scenario, also under it, and who it touches."""
     regs = regs or registers_read(with_households=scenario is not None)
     commune_ids, village_id = area_communes(area)
-    province = getattr(area, "province_code", None) or getattr(getattr(area, "province", None), "code", None)
+    province = province_of(area)
     base_rows = lapse_rows(regs, as_of=as_of, until=at, commune_ids=commune_ids, village_id=village_id,
                            province=province)
     rates = fc.renewal_rates(regs, as_of=as_of, province=province)

@@ -86,6 +86,11 @@ def area_communes(area: Area) -> tuple[list[int], int | None]:
     return [area.parent_id], area.id
 
 
+def province_of(area: Area) -> str | None:
+    """The province code of an area (an administrative unit or an agency unit)."""
+    return getattr(area, "province_code", None) or getattr(getattr(area, "province", None), "code", None)
+
+
 def _place(cards: pl.DataFrame) -> pl.DataFrame:
     """Each card (of regs.periods: with its holder's attributes, holders()) placed as coverage places it: the
     card's commune, else the holder's; the holder's village when the card is in the holder's commune."""
@@ -202,7 +207,7 @@ def lapse_list(*, area: Area, as_of: dt.date, until: dt.date, regs: Registers | 
     if model is not None:  # after the reads: unpickling holds the GIL, which the reads' threads need
         risk.prepare(model)
     commune_ids, village_id = area_communes(area)
-    province = getattr(area, "province_code", None) or getattr(getattr(area, "province", None), "code", None)
+    province = province_of(area)
     rows = lapse_rows(regs, as_of=as_of, until=until, commune_ids=commune_ids, village_id=village_id,
                       province=province)
     if model is not None:
