@@ -93,8 +93,8 @@ def training_rows(regs, *, as_of: dt.date, province: str | None, sample: int = M
     last_end = as_of - dt.timedelta(days=pd.RENEWAL_DAYS)
     ended = regs.periods.filter((pl.col("valid_to") <= last_end)
                                 & (pl.col("valid_to") > last_end - dt.timedelta(days=WINDOW_DAYS)))
-    if ended.height > sample:
-        ended = ended.sample(sample, seed=0)
+    if ended.height > sample:  # in card order first: the same sample whatever order the columnar copy holds
+        ended = ended.sort("card_id").sample(sample, seed=0)
     rows = _place(ended).with_columns(
         reason=pl.when((pl.col("group_code") == "TE") & (pl.col("valid_to") >= support.sixth_birthday_eve()
                                                           - pl.duration(days=1)))
