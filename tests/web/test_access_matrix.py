@@ -13,7 +13,7 @@ ROLES = ("admin", "leader", "manager", "chair", "officer", "clinic")
 MANAGERS = ("admin", "leader", "manager")
 # Routes with no object of their own: they may answer 200, but never show the other area.
 LISTS = {"home", "audit", "audit_csv", "lookup", "search", "field:day", "field:service_worker", "field:session",
-         "field:attention", "imports", "quality", "review", "login", "set_language", "targets", "progress",
+         "field:attention", "imports", "quality", "review", "login", "set_language", "targets", "progress", "lapses",
          "targets_allocate",  # the province user's own province only (tests/web/test_campaign_pages.py)
          "logout", "api:health", "api:api-root", "api:openapi-json", "api:openapi-view"}
 
@@ -70,6 +70,9 @@ def _targets(w, batch_id: int) -> dict[str, list[tuple[str, str, dict]]]:
         "area": [("get", f"/area/{o['province'].code}/", {}), ("get", f"/area/{o['commune'].code}/", {}),
                  ("get", f"/area/{o['village'].code}/", {})],
         "unit": [("get", f"/unit/{o['unit'].code}/", {})],
+        "lapses_area": [("get", f"/lapses/area/{o['province'].code}/", {}), ("get", f"/lapses/area/{o['commune'].code}/", {}),
+                        ("get", f"/lapses/area/{o['village'].code}/", {})],
+        "lapses_unit": [("get", f"/lapses/unit/{o['unit'].code}/", {})],
         "household": [("get", f"/household/{o['household'].pk}/", {})],
         "quarantine_csv": [("get", f"/imports/{batch_id}/quarantine.csv", {})],
         "quality_csv": [("get", f"/quality/{name}.csv", {}) for name in
@@ -107,6 +110,10 @@ def test_no_route_shows_another_areas_objects_to_any_role(client, w):
                                        as_of=W.AS_OF, status="done", scope=[w["other"]["commune"].pk])
     QuarantineRow.objects.create(batch=batch, file_name="other.csv", row_number=1, field="full_name",
                                  reason="missing", message="-", raw=f'{{"full_name": "{W.OTHER_NAMES[3]}"}}')
+    from everydoor.lapses.prepare import prepare
+
+    for province in ("98", "97"):  # lapse pages with figures: the other province's name its communes
+        prepare(as_of=W.AS_OF, province=province)
     targets = _targets(w, batch.pk)
     assert _route_names() == set(targets) | LISTS, "every route is in the access matrix"
     answered = 0
@@ -134,7 +141,7 @@ def test_no_route_shows_another_areas_objects_to_any_role(client, w):
                 assert _leaks(body) == [], (role, url)
                 answered += 1
         for url in ("/", "/audit/", "/audit.csv", "/imports/", "/quality/", "/review/", "/lookup/", "/field/",
-                    "/targets/", "/progress/",
+                    "/targets/", "/progress/", "/lapses/",
                     "/field/attention/", "/field/session.json",
                     f"/search/?q={W.OTHER_NAMES[1]}", f"/search/?q={W.OTHER_NAMES[4]}",
                     f"/search/?q={W.OTHER_NAMES[3]}&commune={w['other']['commune'].code}"):

@@ -134,3 +134,31 @@ def test_a_unit_manager_sets_and_locks_a_target_then_follows_progress_down_to_an
         assert page.locator("svg.chart").count() == 2  # the target bar and the funnel
         trail = page.locator("nav.trail").inner_text()
         assert "BHXH cơ sở Mường Khương" in trail and "Tỉnh Thử Nghiệm" not in trail  # the manager's levels only
+
+
+def test_lapse_warnings_from_the_province_to_a_commune_and_on_the_chairmans_phone(live_server, transactional_db):
+    from playwright.sync_api import expect
+
+    from everydoor.lapses.prepare import prepare
+
+    w = W.build()
+    W.users(w)
+    prepare(as_of=W.AS_OF, province="98")
+    url = live_server.url
+    with chromium_page() as page:
+        _sign_in(page, url, "leader")
+        page.click("header nav >> text=Cảnh báo hết hạn thẻ")
+        expect(page.locator("h1")).to_have_text("Cảnh báo hết hạn thẻ · Tỉnh Thử Nghiệm")
+        expect(page.locator("#lapsing .label")).to_have_text("Thẻ sắp hết hạn")
+        expect(page.locator("#forecast #band")).to_contain_text("–")
+        expect(page.locator("#forecast #plan")).to_contain_text("42")
+        page.click(f"table#children >> text={w['a'].name}")
+        expect(page.locator("h1")).to_have_text(f"Cảnh báo hết hạn thẻ · {w['a'].name}")
+        assert "Tỉnh Thử Nghiệm" in page.locator("nav.trail").inner_text()
+        assert page.locator("table#children tbody tr").count() >= 1  # its villages
+
+        phone = page.context.browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+        _sign_in(phone, url, "chair")
+        phone.click("header nav >> text=Cảnh báo hết hạn thẻ")
+        expect(phone.locator("h1")).to_have_text(f"Cảnh báo hết hạn thẻ · {w['a'].name}")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390

@@ -122,7 +122,8 @@ def prepare(area: str | None = typer.Option(None, "--area", help="Its province's
         emit_json(result)
     else:
         err_console.print(f"lapse warnings prepared for the registers' version {result['version']} "
-                          f"({result['periods']:,} card periods) in {result['seconds']} s")
+                          f"({result['periods']:,} card periods; the lapse page of {result['areas']} areas) "
+                          f"in {result['seconds']} s")
 
 
 def register(root: typer.Typer) -> None:

@@ -91,6 +91,6 @@ def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Ste
     stage("visits", lambda: demo_visits(seed=seed, step=step))  # needs the officers' villages (field stage)
     # Last, on the registers as they stay: what lapse lists and forecasts read, and a risk model to order them.
     # As of the demo's today (core.dates.today), the date lists and forecasts default to.
-    stage("lapse warnings", lambda: (lapses_prepare(as_of=today(), province="15"),
-                                     risk_train(as_of=today(), province="15")))
+    stage("lapse warnings", lambda: (risk_train(as_of=today(), province="15"),
+                                     lapses_prepare(as_of=today(), province="15")))
     return {"timings_s": timings, "total_s": round(sum(timings.values()), 1), "links": links}

@@ -1,5 +1,6 @@
 """Trained lapse-risk models, versioned: every risk the lapse list shows names the version it came from."""
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -17,3 +18,23 @@ class RiskModel(models.Model):
 
     def __str__(self):
         return f"lapse risk model v{self.version}"
+
+
+class LapseDigest(models.Model):
+    """What the lapse page shows for one area (the province, an agency unit, a commune): the lapse list's
+    summary and the year-end forecast, computed by `everydoor lapses prepare` from one version of the
+    registers. A page reads one row; it never computes over the registers while the user waits."""
+
+    level = models.CharField(max_length=20)  # province, agency_unit, commune
+    area_code = models.CharField(max_length=20)
+    province_code = models.CharField(max_length=10)
+    as_of = models.DateField()
+    until = models.DateField()  # lapsing before this date
+    version = models.CharField(max_length=40)  # the registers' version (coverage.columnar.version_key)
+    model_version = models.IntegerField(null=True)  # the risk model that scored the list
+    summary = models.JSONField(encoder=DjangoJSONEncoder)  # lapses.report.summarize
+    forecast = models.JSONField(encoder=DjangoJSONEncoder, null=True)  # lapses.forecast.forecast
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "area_code"], name="lapse_digest_one_per_area")]

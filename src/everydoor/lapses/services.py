@@ -191,6 +191,20 @@ def _already_paying(regs: Registers, rows: pl.DataFrame) -> pl.DataFrame:
     return covering.group_by("household_id", "after").agg(paying=pl.col("person_id").n_unique().cast(pl.Int64))
 
 
+def with_risk(rows: pl.DataFrame, regs: Registers, model) -> pl.DataFrame:
+    """Lapse rows with their risk of not renewing (null without a model) and expected loss: the risk times the
+    people of the household who lapse with it (a household decides together)."""
+    from everydoor.lapses import risk
+
+    if model is not None:
+        rows = rows.with_columns(risk=pl.Series(risk.score(model, risk.features(regs, rows)), dtype=pl.Float64))
+    else:
+        rows = rows.with_columns(risk=pl.lit(None, dtype=pl.Float64))
+    people = pl.col("card_id").count().over("household_id")
+    return rows.with_columns(expected_loss=pl.col("risk") * pl.when(pl.col("household_id").is_null()).then(1)
+                             .otherwise(people))
+
+
 LIST_COLUMNS = ("card_id", "si_code", "person_id", "household_id", "household_code", "commune_id", "village_id",
                 "payer_group", "group_code", "valid_to", "reason", "date", "card_lapses", "entitled", "group_after",
                 "share_after", "premium", "household_premium", "premium_source", "risk", "expected_loss")
@@ -210,14 +224,7 @@ def lapse_list(*, area: Area, as_of: dt.date, until: dt.date, regs: Registers | 
     province = province_of(area)
     rows = lapse_rows(regs, as_of=as_of, until=until, commune_ids=commune_ids, village_id=village_id,
                       province=province)
-    if model is not None:
-        rows = rows.with_columns(risk=pl.Series(risk.score(model, risk.features(regs, rows)), dtype=pl.Float64))
-    else:
-        rows = rows.with_columns(risk=pl.lit(None, dtype=pl.Float64))
-    # Expected loss: the risk times the people of the household who lapse with it (a household decides together).
-    people = pl.col("card_id").count().over("household_id")
-    rows = rows.with_columns(expected_loss=pl.col("risk") * pl.when(pl.col("household_id").is_null()).then(1)
-                             .otherwise(people))
+    rows = with_risk(rows, regs, model)
     rows = rows.join(households_of(regs).select("household_id", "household_code"), on="household_id",
                      how="left").select(LIST_COLUMNS)
     order = ["expected_loss", "date"] if model is not None else ["date", "household_id"]

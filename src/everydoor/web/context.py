@@ -15,6 +15,7 @@ def navigation(request):
         "province": role == Role.PROVINCE,
         "admin": role == Role.PROVINCE and user.is_staff,
         "lookup": role in (Role.CLINIC, Role.PROVINCE),
+        "lapses": role in (Role.PROVINCE, Role.UNIT_MANAGER, Role.COMMUNE_CHAIR),
         "field": role == Role.OFFICER,  # the phone pages (everydoor.field)
         # targets and progress: the roles with a part of the campaign of their own (accounts.scope.campaign_subject)
         "campaign": role == Role.OFFICER or (role == Role.UNIT_MANAGER and bool(profile.agency_unit_id))

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from everydoor.web import areas, audit, lookup, manager, progress, search, targets, views
+from everydoor.web import areas, audit, lapses, lookup, manager, progress, search, targets, views
 
 
 def _campaign_pages(prefix: str, view) -> list:
@@ -34,6 +34,9 @@ urlpatterns = [
     path("targets/<int:target_id>/lock", targets.target_lock_view, {"locked": True}, name="target_lock"),
     path("targets/<int:target_id>/unlock", targets.target_lock_view, {"locked": False}, name="target_unlock"),
     *_campaign_pages("progress", progress.page),
+    path("lapses/", lapses.page, name="lapses"),
+    path("lapses/area/<str:key>/", lapses.page, {"kind": "area"}, name="lapses_area"),
+    path("lapses/unit/<str:key>/", lapses.page, {"kind": "unit"}, name="lapses_unit"),
     path("review/", views.review, name="review"),
     path("review/<int:item_id>/accept", views.review_decision, {"accept": True}, name="review_accept"),
     path("review/<int:item_id>/reject", views.review_decision, {"accept": False}, name="review_reject"),
