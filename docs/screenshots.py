@@ -4,8 +4,8 @@
 
 Serves var/ as `everydoor serve` does, signs in as the demo's provincial administrator in Debian's
 chromium, and saves docs/screenshots/*.png: the province dashboard, an agency unit, a commune, a
-village, a household, the campaign's targets and progress (province, and a village's officers), the audit
-trail, and the dashboard in English (long pages cut to their top).
+village, a household, the campaign's targets and progress (province, and a village's officers), the lapse
+warnings, the audit trail, and the dashboard in English (long pages cut to their top).
 """
 
 import argparse
@@ -74,6 +74,9 @@ def main() -> None:
                 rows.nth(visits.index(max(visits))).locator("a").first.click()
                 page.wait_for_selector("table#children")
             page.screenshot(path=OUT / "progress-village.png", full_page=True)
+            page.goto(f"{url}/lapses/")  # the province's lapse warnings and year-end forecast
+            page.wait_for_selector("#forecast")
+            page.screenshot(path=OUT / "lapses.png", full_page=True)
             page.goto(f"{url}/audit/")
             page.screenshot(path=OUT / "audit.png")
             page.goto(f"{url}/")

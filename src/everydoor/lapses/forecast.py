@@ -28,6 +28,7 @@ from everydoor.lapses import risk
 from everydoor.lapses.services import (
     Registers,
     _place,
+    _placement,
     area_communes,
     lapse_rows,
     placed_count,
@@ -114,7 +115,8 @@ def _new_enrolments(regs: Registers) -> pl.DataFrame:
         fresh = pd.new_enrolments(regs.periods, start=dt.date.min, end=dt.date.max)
         return _place(regs.periods.join(fresh.select("card_id"), on="card_id")).select(
             "card_id", "valid_from", "commune_id")
-    return columnar.derived("lapses-new-enrolments", build) if regs.known_on is None else build()
+    return regs.remember("new-enrolments", lambda: columnar.derived("lapses-new-enrolments", build)
+                         if regs.known_on is None else build())
 
 
 def months_back(day: dt.date, months: int) -> dt.date:
@@ -141,14 +143,18 @@ def enrolment_pace(regs: Registers, *, as_of: dt.date, commune_ids: list[int] | 
 
 def area_cards(regs: Registers, day: dt.date, commune_ids: list[int] | None, village_id: int | None) -> int:
     """Cards valid on a day in the area, placed as coverage places them."""
-    return placed_count(regs.periods.filter(pd.valid_on(day)), commune_ids, village_id)
+    placed = regs.remember(("placed", day), lambda: regs.periods.filter(pd.valid_on(day)).select(**_placement()))
+    return placed_count(placed, commune_ids, village_id)
 
 
 def _residents(regs: Registers, as_of: dt.date, commune_ids: list[int] | None) -> int:
-    people = regs.persons.filter(
-        (pl.col("status").is_in(["resident", ""]) & (pl.col("status_date").is_null() | (pl.col("status_date") <= as_of)))
-        | (pl.col("status").is_in(["moved_out", "deceased"]) & (pl.col("status_date") > as_of)))
-    people = people.filter(pl.coalesce(pl.col("dob"), pl.date(pl.col("dob_year"), 1, 1)) <= as_of)
+    def build() -> pl.DataFrame:
+        people = regs.persons.filter(
+            (pl.col("status").is_in(["resident", ""]) & (pl.col("status_date").is_null() | (pl.col("status_date") <= as_of)))
+            | (pl.col("status").is_in(["moved_out", "deceased"]) & (pl.col("status_date") > as_of)))
+        return people.filter(pl.coalesce(pl.col("dob"), pl.date(pl.col("dob_year"), 1, 1)) <= as_of).select("commune_id")
+
+    people = regs.remember(("residents", as_of), build)
     if commune_ids is not None:
         people = people.filter(pl.col("commune_id").is_in(commune_ids))
     return people.height

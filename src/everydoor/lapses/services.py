@@ -6,7 +6,7 @@ then on (the dated rules, with their source), the risk of not renewing and the e
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -34,6 +34,14 @@ class Registers:
     statuses: pl.DataFrame
     units: pl.DataFrame
     known_on: dt.date | None
+    # Frames derived from the above for this run, by key (forecast.py: the cards placed on a date...): the
+    # forecasts of many areas (digest.py) each filter them instead of computing them again.
+    memo: dict = field(default_factory=dict, repr=False)
+
+    def remember(self, key, build):
+        if key not in self.memo:
+            self.memo[key] = build()
+        return self.memo[key]
 
 
 def registers_read(*, known_on: dt.date | None = None, with_households: bool = False) -> Registers:
@@ -111,11 +119,9 @@ def _placement() -> dict[str, pl.Expr]:
             .then(pl.col("h_village"))}
 
 
-def placed_count(cards: pl.DataFrame, commune_ids: list[int] | None, village_id: int | None) -> int:
-    """How many of the cards coverage places in the area: _place's placement alone."""
-    if commune_ids is None and village_id is None:
-        return cards.height
-    placed = cards.select(**_placement())
+def placed_count(placed: pl.DataFrame, commune_ids: list[int] | None, village_id: int | None) -> int:
+    """How many of the cards coverage places in the area (`placed`: their commune_id and village_id, as
+    _placement gives them)."""
     if commune_ids is not None:
         placed = placed.filter(pl.col("commune_id").is_in(commune_ids))
     if village_id is not None:
