@@ -15,6 +15,12 @@ import polars as pl
 RENEWAL_DAYS = 30  # renewed: a later period starting at most this many days after the card's end
 
 
+def si_key() -> pl.Expr:
+    """A card's SI code as a number (null when empty): SI codes are digits, compared as numbers far faster
+    than as text."""
+    return pl.when(pl.col("si_code") != "").then(pl.col("si_code").str.to_integer(strict=False))
+
+
 def known(periods: pl.DataFrame, known_on: dt.date | None) -> pl.DataFrame:
     return periods if known_on is None else periods.filter(pl.col("valid_from") <= known_on)
 
@@ -54,8 +60,7 @@ def earlier_lapses(periods: pl.DataFrame) -> pl.Series:
     """For each period (row order kept): how many times its SI code's cards had lapsed (a gap of more than
     RENEWAL_DAYS between one period's end and the next one's start) before it. Only earlier periods count,
     so hiding later ones (known()) changes nothing: computed once over every period."""
-    keyed = periods.select(_key=pl.when(pl.col("si_code") != "").then(pl.col("si_code").str.to_integer(strict=False)),
-                           valid_from="valid_from", valid_to="valid_to").with_row_index("_row")
+    keyed = periods.select(_key=si_key(), valid_from="valid_from", valid_to="valid_to").with_row_index("_row")
     ordered = keyed.drop_nulls("_key").sort("_key", "valid_from", "valid_to")
     gap = (pl.col("_key").shift(1) == pl.col("_key")) & (
         pl.col("valid_from") > pl.col("valid_to").shift(1) + pl.duration(days=RENEWAL_DAYS))
@@ -70,10 +75,7 @@ def earlier_lapses(periods: pl.DataFrame) -> pl.Series:
 
 def next_from(periods: pl.DataFrame) -> pl.Series:
     """The start of each period's next known period, by SI code or by linked resident (the earlier of the two)."""
-    # SI codes are digits: compared as numbers, far faster than as text.
-    keyed = periods.select("valid_from", "valid_to", "person_id",
-                           si=pl.when(pl.col("si_code") != "").then(pl.col("si_code").str.to_integer(strict=False))
-                           ).with_row_index("_row")
+    keyed = periods.select("valid_from", "valid_to", "person_id", si=si_key()).with_row_index("_row")
     by_code, by_person = _next_from(keyed, "si"), _next_from(keyed, "person_id")
     return pl.select(next_from=pl.min_horizontal(by_code, by_person)).to_series()
 
@@ -90,8 +92,7 @@ def renewed_within(days: int = RENEWAL_DAYS) -> pl.Expr:
 def new_enrolments(periods: pl.DataFrame, *, start: dt.date, end: dt.date, gap_days: int = 60) -> pl.DataFrame:
     """Periods starting in (start, end] whose SI code held no card in the `gap_days` before: new participants
     (or returning ones), not renewals."""
-    value = pl.when(pl.col("si_code") != "").then(pl.col("si_code").str.to_integer(strict=False))
-    keyed = periods.select("card_id", "valid_from", "valid_to", _key=value).drop_nulls("_key").sort(
+    keyed = periods.select("card_id", "valid_from", "valid_to", _key=si_key()).drop_nulls("_key").sort(
         "_key", "valid_from", "valid_to")
     earlier = pl.when(pl.col("_key").shift(1) == pl.col("_key")).then(pl.col("valid_to").shift(1))
     return keyed.filter(pl.col("valid_from") <= end).with_columns(_prev=earlier).filter(

@@ -16,6 +16,7 @@ from everydoor.campaign.models import AgencyUnit
 from everydoor.coverage import columnar
 from everydoor.geo.models import AdminUnit
 from everydoor.lapses.models import LapseDigest
+from everydoor.web.subjects import trail
 
 ROLES = (Role.PROVINCE, Role.UNIT_MANAGER, Role.COMMUNE_CHAIR)
 REASONS = {
@@ -45,12 +46,6 @@ def _area(scope, kind: str | None, key: str):
     return area
 
 
-def _url(area) -> str:
-    if isinstance(area, AgencyUnit):
-        return reverse("lapses_unit", args=[area.code])
-    return reverse("lapses_area", args=[area.code])
-
-
 def _children(scope, area, summary: dict) -> tuple[str, list[dict]]:
     """The communes of a province or agency unit (each linked to its own page), or a commune's villages."""
     if isinstance(area, AdminUnit) and area.level == AdminUnit.Level.COMMUNE:
@@ -62,27 +57,13 @@ def _children(scope, area, summary: dict) -> tuple[str, list[dict]]:
     return "commune", rows
 
 
-def _trail(scope, area) -> list[dict]:
-    """The levels above the area the user may open: the province, the commune's agency unit."""
-    steps = []
-    if isinstance(area, AgencyUnit) or area.level == AdminUnit.Level.COMMUNE:
-        province = area.province if isinstance(area, AgencyUnit) else area.parent
-        if scope.is_province and province is not None:
-            steps.append({"name": province.name, "url": _url(province)})
-    if isinstance(area, AdminUnit) and area.level == AdminUnit.Level.COMMUNE:
-        unit = scoping.agency_units(scope).filter(communes=area).first()
-        if unit is not None:
-            steps.append({"name": unit.name, "url": _url(unit)})
-    return steps
-
-
 @login_required
 def page(request, kind: str | None = None, key: str = ""):
     scope = scoping.scope_for(request.user)
     area = _area(scope, kind, key)
     level = "agency_unit" if isinstance(area, AgencyUnit) else area.level
     digest = LapseDigest.objects.filter(level=level, area_code=area.code).first()
-    context = {"name": area.name, "digest": digest, "trail": _trail(scope, area)}
+    context = {"name": area.name, "digest": digest, "trail": trail(scope, {"area": area}, "lapses")}
     if digest is not None:
         summary, forecast = digest.summary, digest.forecast or {}
         child_level, children = _children(scope, area, summary)
