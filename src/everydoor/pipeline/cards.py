@@ -14,9 +14,9 @@ from everydoor.pipeline.checks import (
     quarantine_frame,
     with_card_number_checks,
     with_personal_id_checks,
+    without_quarantined,
 )
 from everydoor.pipeline.columns import CARD_COLUMNS
-from everydoor.pipeline.readers import ROW
 from everydoor.pipeline.values import folded, per_distinct, sex_code, with_date, with_values
 from everydoor.rules import identifiers_polars as ids
 from everydoor.rules import law
@@ -77,7 +77,7 @@ def validate_cards(frame: pl.DataFrame, *, file_name: str, commune_ids: pl.Serie
         FieldDefect("benefit_level", pl.when(pl.col("benefit_level").is_not_null() & ~level_known)
                     .then(pl.lit("unknown_level"))),
     ]
-    good = frame.filter(~pl.col(ROW).is_in(quarantine[ROW].implode())).with_columns(
+    good = without_quarantined(frame, quarantine).with_columns(
         pl.when(pl.col("card_number_error").is_null()).then(pl.col("card_number")).alias("card_number_value"),
         pl.when(pl.col("si_code_error").is_null()).then(pl.col("si_code")).alias("si_code_value"),
         pl.when(pl.col(ID_ERROR).is_null()).then(pl.col("personal_id")).alias("personal_id_value"),

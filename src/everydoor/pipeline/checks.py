@@ -49,17 +49,27 @@ def flagged_by_field(flags: pl.Series) -> dict[str, int]:
     return {code[len(INVALID):]: int(n) for code, n in sorted(counts.iter_rows())}
 
 
+def without_quarantined(frame: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFrame:
+    """The frame's rows that are not in quarantine. The mask is computed first: filtering the wide frame
+    by the is_in predicate itself took the newer card extract of bench/import.py 3.9 s, mask and filter 0.2 s."""
+    if quarantine.height == 0:
+        return frame
+    return frame.filter(frame.select(~pl.col(ROW).is_in(quarantine[ROW].implode())).to_series())
+
+
 def quarantine_frame(frame: pl.DataFrame, checks: list[Check], file_name: str,
                      raw_columns: list[str]) -> pl.DataFrame:
     """One row per (row, field) that failed a hard check: file, row, field, reason, message, raw JSON."""
     # One pass computes every reason; only the (few) failing rows are then taken apart per check.
-    reasons = frame.lazy().select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_position"), ROW,
-                                  *(c.reason.cast(pl.String).alias(f"_reason{i}") for i, c in enumerate(checks)))
-    failing = reasons.filter(pl.any_horizontal(pl.all().exclude("_position", ROW).is_not_null())).collect()
-    # The (few) failing rows by position: filtering or joining the wide frame would scan all its rows.
+    reasons = frame.lazy().select(ROW, *(c.reason.cast(pl.String).alias(f"_reason{i}") for i, c in enumerate(checks))
+                                  ).with_columns(pl.any_horizontal(pl.all().exclude(ROW).is_not_null()).alias("_failed")
+                                                 ).collect()
+    mask = reasons["_failed"]
+    failing = reasons.filter(mask).drop("_failed")
+    # The (few) failing rows of the columns they need, by the mask: a gather by position costs per chunk of
+    # the frame, and a CSV read leaves hundreds (the newer card extract's 1,900 rows: 0.67 s; the mask 0.02 s).
     needed = list(dict.fromkeys([ROW, *(c.field for c in checks), *raw_columns]))
-    rows = frame.select(needed)[failing["_position"]]
-    failing = failing.drop("_position")
+    rows = frame.select(needed).filter(mask)
     parts = []
     for i, check in enumerate(checks):
         bad = failing.join(rows.select(ROW, pl.col(check.field).alias("value")), on=ROW).select(

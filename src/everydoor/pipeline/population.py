@@ -14,9 +14,9 @@ from everydoor.pipeline.checks import (
     quarantine_frame,
     received_values,
     with_personal_id_checks,
+    without_quarantined,
 )
 from everydoor.pipeline.columns import POPULATION_COLUMNS
-from everydoor.pipeline.readers import ROW
 from everydoor.pipeline.values import (
     folded,
     phone_number,
@@ -51,7 +51,7 @@ def validate_population(frame: pl.DataFrame, *, as_of: dt.date, file_name: str,
             .otherwise(pl.lit("unresolvable_commune")))),
     ]
     quarantine = quarantine_frame(frame, checks, file_name, list(POPULATION_COLUMNS))
-    good = frame.filter(~pl.col(ROW).is_in(quarantine[ROW].implode()))
+    good = without_quarantined(frame, quarantine)
     # Every other bad field loads empty, flagged, its value received kept in `received`.
     defects = [
         FieldDefect("personal_id", pl.col(ID_ERROR)),
