@@ -168,3 +168,26 @@ def test_joins_of_staged_rows_hash_in_memory_for_the_rest_of_the_transaction_onl
     with connection.cursor() as cursor:
         cursor.execute("SHOW work_mem")
         assert cursor.fetchall()[0][0] != loaders.JOIN_MEMORY  # the setting went with the transaction
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_large_read_comes_through_copy_with_every_value_and_an_error_stops_it():
+    from django.db import transaction
+    from psycopg import errors
+
+    schema = {"id": pl.Int64, "key": pl.String, "present": pl.Boolean}
+    rows = pl.DataFrame({"id": range(50_000), "key": [f"k,{i}\n\"" if i % 7 else None for i in range(50_000)],
+                         "present": [i % 3 == 0 for i in range(50_000)]}, schema=schema)
+    with transaction.atomic(), connection.cursor() as cursor:
+        loaders.stage(cursor, rows, "stage_read")
+        read = loaders.fetch_frame(cursor, "SELECT id, key, present FROM stage_read WHERE id >= %s ORDER BY id",
+                                   [0], schema=schema)
+        assert read.equals(rows)  # commas, quotes, line ends, nulls and booleans all come back
+        empty = loaders.fetch_frame(cursor, "SELECT id, key, present FROM stage_read WHERE id < 0", schema=schema)
+        assert empty.height == 0 and empty.schema == schema
+    with pytest.raises(errors.DivisionByZero), transaction.atomic(), connection.cursor() as cursor:
+        loaders.fetch_frame(cursor, "SELECT 1 / (id - 5) AS id FROM generate_series(1, 10) id", schema={"id": pl.Int64})
+    with connection.cursor() as cursor:  # the connection goes on after the failed transaction
+        cursor.execute("SELECT 1")
+        assert cursor.fetchall() == [(1,)]
