@@ -18,7 +18,9 @@ PostgreSQL) is printed apart.
 
 Then each register takes a newer extract (newer_extracts: derived from the same files, the next
 month's changes), as an agency imports every month: a few percent of the records changed, some gone,
-some new. It is judged by the same budget, against a bare COPY of that newer file.
+some new. It is judged by the same budget, against a bare COPY of that newer file, and its rows/s
+against the first load's (at least as fast, issue 19). On PostgreSQL each timed import starts after a
+CHECKPOINT, so that none pays for the writes of the step before it.
 """
 
 import argparse
@@ -67,8 +69,15 @@ def newer_extracts(files: Path, out: Path) -> None:
 def _timed_import(service, path: Path, as_of: str) -> dict:
     import datetime as dt
 
+    from django.db import connection
+
     from everydoor.pipeline.loaders import background_wait
 
+    if connection.vendor == "postgresql":
+        # The floors measured before it wrote gigabytes: flushed first, so that an import does not pay
+        # for the step before it (a newer extract timed in the checkpoint the floors set off: 20 -> 26 s).
+        with connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
     started = time.perf_counter()
     batch = service(path=path, as_of=dt.date.fromisoformat(as_of), actor="bench")
     seconds = time.perf_counter() - started
@@ -299,8 +308,15 @@ def main() -> None:
                           f"floor: {'COPY' if db == 'postgresql' else 'INSERT'} {floor['copy_s']} s + "
                           f"{floor['indexes']} indexes {floor['index_s']} s, nothing else; the import runs at "
                           f"{r['rows_per_s'] / floor['rows_per_s']:.2f} of it")
+    for db, kinds in results.items():
+        for kind in ("population", "cards"):
+            if f"{kind}, newer" in kinds:  # the monthly extract, row for row, against the first load
+                speed = kinds[f"{kind}, newer"]["rows_per_s"] / kinds[kind]["rows_per_s"]
+                met &= speed >= 1
+                print(f"{db:<11} {kind + ', newer':<18} {speed:.2f}x the first load's rows/s "
+                      f"{'pass' if speed >= 1 else 'FAIL'} (at least as fast)")
     print(f"budget (>= {BUDGET['sqlite']:,} rows/s SQLite, >= {BUDGET['postgresql']:,} rows/s and ratio >= {RATIO} "
-          f"PostgreSQL): {'pass' if met else 'FAIL'}")
+          f"PostgreSQL; a newer extract at least as fast as the first load): {'pass' if met else 'FAIL'}")
 
 
 if __name__ == "__main__":

@@ -31,3 +31,16 @@ def test_register_pages_keep_room_for_updates():
         cursor.execute("SELECT relname, reloptions FROM pg_class WHERE relname IN ('registry_card', 'registry_person')")
         options = dict(cursor.fetchall())
     assert options == {"registry_card": ["fillfactor=90"], "registry_person": ["fillfactor=90"]}
+
+
+def test_a_card_period_leaving_the_extract_is_rewritten_in_place():
+    """Marking a period gone changes `present` only; no index holds it (migration registry/0011), so
+    PostgreSQL rewrites the row in place without new index entries (a heap-only tuple)."""
+    from tests import factories
+
+    card = factories.card(com=factories.commune())
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE registry_card SET present = FALSE, batch_id = batch_id WHERE id = %s", [card.id])
+        cursor.execute("SELECT pg_stat_get_xact_tuples_updated(%s::regclass), "
+                       "pg_stat_get_xact_tuples_hot_updated(%s::regclass)", ["registry_card"] * 2)
+        assert cursor.fetchall() == [(1, 1)]
