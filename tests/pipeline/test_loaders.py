@@ -191,3 +191,25 @@ def test_a_large_read_comes_through_copy_with_every_value_and_an_error_stops_it(
     with connection.cursor() as cursor:  # the connection goes on after the failed transaction
         cursor.execute("SELECT 1")
         assert cursor.fetchall() == [(1,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_whole_register_read_inside_the_import_transaction_keeps_every_value():
+    """fetch_frame(blank_as_null=True): on SQLite the rows come as one formatted text (core.sqlite_text);
+    a value holding its separators sends the read back to fetchall, with the same result."""
+    import datetime as dt
+
+    from django.db import transaction
+
+    schema = {"id": pl.Int64, "record_key": pl.String, "row_hash": pl.Int64, "present": pl.Boolean,
+              "day": pl.Date}
+    rows = pl.DataFrame({"id": [1, 2, 3], "record_key": ["GD4|2025-01-01", "1000000255|2024-10-01", "x,\"y\""],
+                         "row_hash": [-2**63, 2**63 - 1, None], "present": [True, False, True],
+                         "day": [dt.date(1990, 5, 17), None, dt.date(2025, 12, 31)]}, schema=schema)
+    sql = "SELECT id, record_key, row_hash, present, day FROM stage_existing ORDER BY id"
+    with transaction.atomic(), connection.cursor() as cursor:
+        loaders.stage(cursor, rows, "stage_existing")
+        assert loaders.fetch_frame(cursor, sql, schema=schema, blank_as_null=True).equals(rows)
+        separated = rows.with_columns(pl.lit("a\x1fb\nc").alias("record_key"))
+        loaders.stage(cursor, separated, "stage_existing")
+        assert loaders.fetch_frame(cursor, sql, schema=schema, blank_as_null=True).equals(separated)

@@ -41,7 +41,8 @@ class _Plan:
 
 def _plan(cursor, table: str, frame: pl.DataFrame, scope_ids: list[int]) -> _Plan:
     existing = loaders.fetch_frame(
-        cursor, f"SELECT id, record_key, row_hash, present, commune_id FROM {table}", schema=_EXISTING)
+        cursor, f"SELECT id, record_key, row_hash, present, commune_id FROM {table}", schema=_EXISTING,
+        blank_as_null=True)  # a record key is never empty
     if existing.height == 0:
         return _Plan(frame, frame.clear(), [])
     held = frame.join(existing.select("record_key", pl.col("row_hash").alias("_stored"),
