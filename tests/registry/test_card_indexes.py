@@ -1,4 +1,4 @@
-"""The cards' commune index, made by database (migration registry/0012)."""
+"""The cards' commune index, made by database (migration registry/0011)."""
 
 import pytest
 from django.db import connection

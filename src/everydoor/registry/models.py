@@ -192,7 +192,7 @@ class Card(models.Model):
     row_hash = models.BigIntegerField(null=True, blank=True)  # as on Person
 
     class Meta:
-        # The commune index differs by database, so migration registry/0012 makes it, outside this list.
+        # The commune index differs by database, so migration registry/0011 makes it, outside this list.
         # Nothing asks for validity in SQL (coverage reads the columnar copy), and a (commune,
         # valid_from, valid_to) index cost an import of the full register 14 s more to build. A card
         # number is looked up through the unique record key, which starts with it
