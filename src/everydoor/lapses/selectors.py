@@ -25,14 +25,8 @@ UNIT_SCHEMA = {"unit_id": pl.Int64, "code": pl.Utf8, "name": pl.Utf8, "parent_id
 
 
 def _fetch(sql: str, schema: dict, conn=None) -> pl.DataFrame:
-    """Dates come back as text from PostgreSQL's COPY and as dates from SQLite: read them as text, then parse."""
-    conn = conn or connection
-    as_read = {name: pl.Utf8 if dtype == pl.Date else dtype for name, dtype in schema.items()}
-    with conn.cursor() as cursor:
-        frame = fetch_frame(cursor, sql, schema=as_read) if conn.vendor == "postgresql" else \
-            fetch_frame(cursor, sql, schema=schema)
-    return frame.with_columns(pl.col(n).str.slice(0, 10).str.to_date("%Y-%m-%d") for n, t in schema.items()
-                              if t == pl.Date and frame.schema[n] == pl.Utf8)
+    with (conn or connection).cursor() as cursor:
+        return fetch_frame(cursor, sql, schema=schema)
 
 
 _HOUSEHOLDS_SQL = ("SELECT id AS household_id, code AS household_code, phone, village_id AS household_village_id "
