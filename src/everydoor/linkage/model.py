@@ -164,8 +164,10 @@ class Scorer:
     def __init__(self, con, cards_table: str, persons_table: str, *, engine: str = "duckdb",
                  settings: dict | None = None, n_persons: int | None = None):
         self.con, self.engine = con, engine
-        # Display names are views in a Spark session shared by every Scorer: make them unique.
-        suffix = uuid.uuid4().hex[:8]
+        # The display names are hashed with each record's id to draw EM's sample of blocked pairs (Splink's
+        # em_sampling): fixed names make training on the same data give the same model. Spark's names are
+        # views in a session every Scorer shares, so they must be unique there (and its training varies).
+        suffix = "input" if engine == "duckdb" else uuid.uuid4().hex[:8]
         self.cards_name, persons_name = f"{CARDS}_{suffix}", f"{PERSONS}_{suffix}"
         if engine == "duckdb":
             from splink import DuckDBAPI
