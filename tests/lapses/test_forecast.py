@@ -141,3 +141,25 @@ def test_the_commands_print_one_json_document_or_a_one_line_error(world, tmp_pat
                            catch_exceptions=False)
     assert result.exit_code == 0 and out.exists()
     assert AuditEvent.objects.filter(action="export", object_type="lapse_list").count() == 1
+
+
+def test_the_communes_forecasts_add_up_to_the_province(world):
+    """Each area's counts come from counts per commune made once (the digests of a province's 118 areas): the
+    communes' parts add up to the province's, and a village's are its own."""
+    from everydoor.geo.models import AdminUnit
+    from everydoor.lapses.forecast import forecast
+
+    regs = registers_read()
+    province = world["province"]
+    whole = forecast(area=province, as_of=AS_OF, at=UNTIL, regs=regs)
+    communes = [forecast(area=c, as_of=AS_OF, at=UNTIL, regs=regs)
+                for c in AdminUnit.objects.filter(level="commune", province_code=province.province_code)]
+    assert len(communes) >= 2
+    assert whole["parts"]["known_valid_on_at"] == sum(c["parts"]["known_valid_on_at"] for c in communes)
+    for figure in ("residents", "cards_valid_on_as_of"):
+        assert whole[figure] == sum(c[figure] for c in communes) > 0
+    village = forecast(area=world["village_a"], as_of=AS_OF, at=UNTIL, regs=regs)
+    leaving = forecast(area=world["leaving"], as_of=AS_OF, at=UNTIL, regs=regs)
+    assert 0 < village["cards_valid_on_as_of"] <= leaving["cards_valid_on_as_of"]
+    # The same figures from registers read again (nothing remembered from the areas before).
+    assert forecast(area=world["leaving"], as_of=AS_OF, at=UNTIL, regs=registers_read()) == leaving

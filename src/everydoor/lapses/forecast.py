@@ -131,20 +131,30 @@ def enrolment_pace(regs: Registers, *, as_of: dt.date, commune_ids: list[int] | 
     last six months. Whole months, not days: most cards start on the 1st, and a 90-day window ending on
     31 October holds two first days (1 September, 1 October), not three, so it missed a month's enrolments."""
     bounds = [months_back(as_of, k) for k in range(7)]  # as_of, a month before, ... six months before
-    placed = _new_enrolments(regs).filter((pl.col("valid_from") > bounds[6]) & (pl.col("valid_from") <= as_of))
+    # Counted per commune and start date once per date: each of a province's areas then sums a few rows.
+    placed = regs.remember(("enrolments-by-commune", as_of), lambda: _new_enrolments(regs).filter(
+        (pl.col("valid_from") > bounds[6]) & (pl.col("valid_from") <= as_of)).group_by("commune_id", "valid_from").len())
     if commune_ids is not None:
         placed = placed.filter(pl.col("commune_id").is_in(commune_ids))
-    starts = placed["valid_from"]
-    monthly = [int(((starts > bounds[k + 1]) & (starts <= bounds[k])).sum()) / (bounds[k] - bounds[k + 1]).days
+    starts, counts = placed["valid_from"], placed["len"]
+    monthly = [int(counts.filter((starts > bounds[k + 1]) & (starts <= bounds[k])).sum()) / (bounds[k] - bounds[k + 1]).days
                for k in range(6)]
-    recent = int((starts > bounds[PACE_MONTHS]).sum()) / (as_of - bounds[PACE_MONTHS]).days
-    return {"per_day": recent, "low": min(monthly), "high": max(monthly), "last_180_days": placed.height}
+    recent = int(counts.filter(starts > bounds[PACE_MONTHS]).sum()) / (as_of - bounds[PACE_MONTHS]).days
+    return {"per_day": recent, "low": min(monthly), "high": max(monthly), "last_180_days": int(counts.sum())}
 
 
 def area_cards(regs: Registers, day: dt.date, commune_ids: list[int] | None, village_id: int | None) -> int:
     """Cards valid on a day in the area, placed as coverage places them."""
     placed = regs.remember(("placed", day), lambda: regs.periods.filter(pd.valid_on(day)).select(**_placement()))
+    if village_id is None and commune_ids is not None:  # a commune or more: from the counts per commune
+        return _sum_for(regs.remember(("placed-by-commune", day), lambda: placed.group_by("commune_id").len()),
+                        commune_ids)
     return placed_count(placed, commune_ids, village_id)
+
+
+def _sum_for(counts: pl.DataFrame, commune_ids: list[int]) -> int:
+    """The communes' total of a count per commune (columns commune_id, len)."""
+    return int(counts.filter(pl.col("commune_id").is_in(commune_ids))["len"].sum())
 
 
 def _residents(regs: Registers, as_of: dt.date, commune_ids: list[int] | None) -> int:
@@ -154,16 +164,17 @@ def _residents(regs: Registers, as_of: dt.date, commune_ids: list[int] | None) -
             | (pl.col("status").is_in(["moved_out", "deceased"]) & (pl.col("status_date") > as_of)))
         return people.filter(pl.coalesce(pl.col("dob"), pl.date(pl.col("dob_year"), 1, 1)) <= as_of).select("commune_id")
 
-    people = regs.remember(("residents", as_of), build)
-    if commune_ids is not None:
-        people = people.filter(pl.col("commune_id").is_in(commune_ids))
-    return people.height
+    if commune_ids is None:
+        return regs.remember(("residents", as_of), build).height
+    return _sum_for(regs.remember(("residents-by-commune", as_of), lambda: build().group_by("commune_id").len()),
+                    commune_ids)
 
 
-def _plan(area: Area, year: int) -> dict | None:
+def _plan(regs: Registers, area: Area, year: int) -> dict | None:
     from everydoor.coverage.services import plans_frame
 
-    plans = plans_frame(year=year).filter((pl.col("level") == area_level(area)) & (pl.col("area_code") == area.code))
+    plans = regs.remember(("plans", year), lambda: plans_frame(year=year))
+    plans = plans.filter((pl.col("level") == area_level(area)) & (pl.col("area_code") == area.code))
     if plans.is_empty():
         return None
     row = plans.row(0, named=True)
@@ -191,7 +202,7 @@ def forecast(*, area: Area, as_of: dt.date, at: dt.date, regs: Registers, rows: 
     }
     band["low"], band["high"] = min(band.values()), max(band.values())
     residents = _residents(regs, as_of, commune_ids)
-    plan = _plan(area, at.year)
+    plan = _plan(regs, area, at.year)
     start = today if today is not None and as_of <= today < at else as_of  # weeks left from today, if within
     weeks = max((at - start).days, 1) / 7
     target = None
@@ -199,7 +210,7 @@ def forecast(*, area: Area, as_of: dt.date, at: dt.date, regs: Registers, rows: 
         target = plan["value"] if plan["metric"] == "participants" else math.ceil(plan["value"] / 100 * residents)
     by_class = due.group_by("card_class").agg(
         due=pl.len(), rate=pl.col("rate").first(), learned=pl.col("learned").first(),
-        expected_renewals=pl.col("rate").filter(pl.col("counted")).sum().round(0)).sort("due", descending=True)
+        expected_renewals=pl.col("rate").filter(pl.col("counted")).sum().round(0)).sort(["due", "card_class"], descending=[True, False])
     return {
         "area": getattr(area, "name", str(area)), "as_of": as_of, "at": at,
         "cards_valid_on_as_of": area_cards(regs, as_of, commune_ids, village_id),
