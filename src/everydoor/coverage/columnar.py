@@ -84,17 +84,6 @@ def load_frames(*, dates: list[dt.date]) -> dict[str, pl.DataFrame]:
     return {"persons": persons, "cards": cards, **frames.units_frames()}
 
 
-def load_card_periods() -> pl.DataFrame:
-    """Every card period (with its linked person), from the whole copy of this version of the registers:
-    lapse warnings and forecasts follow each card from one period to the next."""
-    folder = _root() / version_key()
-    cards = _copied(folder / "cards.parquet")
-    if cards is None:
-        cards = _store(folder, "cards", frames.cards_read())
-    _prune(_root())
-    return cards
-
-
 def load_registers() -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every card period (with its linked person) and every resident, from the copy of this version of the
     registers; when neither is copied yet (the first run after an import), both read in one go (one

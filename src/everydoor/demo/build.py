@@ -73,7 +73,11 @@ def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Ste
         certificates_import(path=out_dir / "certificates.csv", actor="demo"),
         area_statuses_import(path=out_dir / "area_statuses.csv", actor="demo")))
     links = stage("link", link_run)
-    stage("coverage", lambda: [coverage_compute(as_of=d) for d in (AS_OF, YEAR_BEFORE)])
+    # The registers' whole copy first (persons and every card period, read in one go): each date of coverage,
+    # the change parts, the month-ends and the lapse warnings then filter it. Read a date at a time, the
+    # first two dates each read their third of the card table and the month-ends the whole of it again
+    # (on the full demo 11.6 s of reading against 6.4 s).
+    stage("coverage", lambda: (columnar.load_registers(), [coverage_compute(as_of=d) for d in (AS_OF, YEAR_BEFORE)]))
     stage("change parts", lambda: change_parts_compute(as_of=AS_OF))  # the dashboards' waterfalls
     province = AdminUnit.objects.get(level=AdminUnit.Level.PROVINCE, code="15")
     user_upsert(username="demo", password=DEMO_PASSWORD, role=Role.PROVINCE, area=province, is_staff=True)
@@ -81,12 +85,10 @@ def demo_build(*, out_dir: Path, scale: float = 1.0, seed: int = 2025, step: Ste
     user_upsert(username="muongbo", password=DEMO_PASSWORD, role=Role.COMMUNE_CHAIR, area=muong_bo)
     user_upsert(username="clinic", password=DEMO_PASSWORD, role=Role.CLINIC, area=province)
     # Every month-end between the two dates (the campaign's baseline among them), as the data office computes them
-    # for the monthly report: the dashboards' trend has a point a month. The registers' whole card copy first:
-    # each date then filters it, instead of reading its own third of the card table (on PostgreSQL 10 s a date).
+    # for the monthly report: the dashboards' trend has a point a month.
     months = [d for d in month_ends(AS_OF, 13) if YEAR_BEFORE < d < AS_OF]
     assert FIELD_BASELINE in months
-    stage("coverage by month", lambda: (columnar.load_card_periods(),
-                                        [coverage_compute(as_of=d) for d in months]))
+    stage("coverage by month", lambda: [coverage_compute(as_of=d) for d in months])
     stage("field", lambda: field_setup(out_dir=out_dir, password=DEMO_PASSWORD, seed=seed, step=step))
     stage("visits", lambda: demo_visits(seed=seed, step=step))  # needs the officers' villages (field stage)
     # Last, on the registers as they stay: what lapse lists and forecasts read, and a risk model to order them.
