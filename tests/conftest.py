@@ -68,3 +68,25 @@ def _caches_cleared():
     progress.progress_forget()
     stored._dates_kept.clear()
     yield
+
+
+@pytest.fixture
+def large_ids(db):
+    """Every table's next id past a million, as on a province's registers: a page that writes an id where a
+    program reads it (an attribute, a form value) must not group its digits as Vietnamese figures are."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.models import AutoField, BigAutoField
+
+    start = 1_234_567
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            pk, table = model._meta.pk, model._meta.db_table
+            if not isinstance(pk, AutoField | BigAutoField) or model._meta.proxy or not model._meta.managed:
+                continue
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT setval(pg_get_serial_sequence(%s, %s), %s)", [table, pk.column, start])
+            else:
+                cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
+                cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, start])
+    return start

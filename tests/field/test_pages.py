@@ -180,3 +180,26 @@ def test_the_service_worker_covers_the_field_pages_and_the_session_says_who(clie
     assert client.post("/field/visits", "{}", content_type="application/json").status_code == 401
     answer = _signed_in(client, field["officer"]).get("/field/session.json").json()
     assert answer["user"] == "can_bo" and answer["csrf"]
+
+
+@pytest.mark.django_db
+def test_ids_past_a_thousand_reach_the_phone_and_come_back_whole(client, large_ids, monkeypatch):
+    """Vietnamese groups a figure's digits with dots (1.234.567): ids written into the pages for field.js
+    (a village to download, the members of an enrolment) stay plain numbers, and the visit the phone builds
+    from them names the residents it showed."""
+    import re
+
+    monkeypatch.setenv("EVERYDOOR_TODAY", world.TODAY.isoformat())
+    field = world.build()
+    nam_cang = field["villages"][0]
+    assert nam_cang.id > large_ids
+    _signed_in(client, field["officer"])
+    day = client.get("/field/").content.decode()
+    assert f'data-village="{nam_cang.id}"' in day and f'id="village-{nam_cang.id}"' in day
+    home = field["households"][0]
+    page = client.get(f"/field/households/{home.id}/").content.decode()
+    shown = re.findall(r'name="members" value="([^"]*)"', page)
+    assert field["people"]["mai"].id > large_ids and str(field["people"]["mai"].id) in shown
+    members = [int(value) for value in shown]  # what field.js sends: Number(value)
+    assert _send(client, _visit(home, outcome="enrolled", members=members, follow_up=None)).status_code == 201
+    assert set(Visit.objects.get().members.values_list("person_id", flat=True)) == set(members)

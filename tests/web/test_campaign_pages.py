@@ -195,3 +195,14 @@ def test_english_on_request_with_its_own_date_and_number_format(client, campaign
     page = client.get(f"/progress/?as_of={AS_OF}").content.decode()
     assert "Cards gained" in page and "2025-12-31" in page and 'lang="en"' in page
     client.post("/i18n/setlang/", {"language": "vi", "next": "/"})
+
+
+def test_targets_past_a_thousand_keep_their_ids_whole(client, w, large_ids):
+    """A row's id and its field's label are read by the browser: 1234568, not the figure 1.234.568."""
+    targets_allocate(area=w["province"], goal_rate="0.965", due=DUE, decision="462/QĐ-BHXH", as_of=W.AS_OF,
+                     actor="test")
+    a = _target("commune", area=w["a"])
+    assert a.pk > large_ids
+    _login(client, "manager")
+    page = client.get("/targets/").content.decode()
+    assert f'<tr id="target-{a.pk}">' in page and f'for="value-{a.pk}"' in page and f'id="value-{a.pk}"' in page

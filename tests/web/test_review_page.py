@@ -144,3 +144,12 @@ def test_accept_a_pair_in_chromium(live_server, transactional_db):
         expect(pair).to_have_count(0)
         assert page.locator("section.pair").count() == 2
     assert Link.objects.get(card_id=items["a"].card_id).method == "manual"
+
+
+@pytest.mark.django_db
+def test_a_pair_past_a_thousand_keeps_its_anchor_whole(client, large_ids):
+    prov, a, _, items = _world()
+    assert items["a"].pk > large_ids
+    _login(client, "lanh_dao", Role.PROVINCE, prov)
+    page = client.get("/review/").content.decode()
+    assert f'id="item-{items["a"].pk}"' in page
