@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from everydoor.campaign.models import OfficerAssignment, Visit
 from everydoor.field.models import RefusedVisit
@@ -224,6 +225,7 @@ def test_a_signed_out_phone_keeps_its_visits_until_the_officer_signs_in_again(li
         expect(page.locator("#outbox-count")).to_have_text("1")
         expect(page.locator("#attention-count")).to_have_text("0")  # not a refusal
         assert not Visit.objects.exists() and not RefusedVisit.objects.exists()
+        connection.close()  # asked inside Playwright's loop: a connection of its own (tests/web/browser.py)
         page.click("#signin-banner a")
         page.fill("input[name=username]", "can_bo")
         page.fill("input[name=password]", PW)
