@@ -70,15 +70,12 @@ def _caches_cleared():
     yield
 
 
-@pytest.fixture
-def large_ids(db):
-    """Every table's next id past a million, as on a province's registers: a page that writes an id where a
-    program reads it (an attribute, a form value) must not group its digits as Vietnamese figures are."""
+def ids_past(start: int) -> None:
+    """Every table's next id past `start` (its sequence on PostgreSQL, sqlite_sequence on SQLite)."""
     from django.apps import apps
     from django.db import connection
     from django.db.models import AutoField, BigAutoField
 
-    start = 1_234_567
     with connection.cursor() as cursor:
         for model in apps.get_models():
             pk, table = model._meta.pk, model._meta.db_table
@@ -89,4 +86,20 @@ def large_ids(db):
             else:
                 cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
                 cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, start])
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ids_past_a_thousand(django_db_setup, django_db_blocker):
+    """Every test's rows get ids past 1,000, as a province's registers do: a page that writes an id where a
+    program reads it (an attribute, a form value) must not group its digits as Vietnamese figures are
+    (1.234), and tests on ids below 1,000 would not see it."""
+    with django_db_blocker.unblock():
+        ids_past(1_000)
+
+
+@pytest.fixture
+def large_ids(db):
+    """Ids past a million within one test."""
+    start = 1_234_567
+    ids_past(start)
     return start
