@@ -164,9 +164,10 @@ def _residents(regs: Registers, as_of: dt.date, commune_ids: list[int] | None) -
             | (pl.col("status").is_in(["moved_out", "deceased"]) & (pl.col("status_date") > as_of)))
         return people.filter(pl.coalesce(pl.col("dob"), pl.date(pl.col("dob_year"), 1, 1)) <= as_of).select("commune_id")
 
+    people = regs.remember(("residents", as_of), build)
     if commune_ids is None:
-        return regs.remember(("residents", as_of), build).height
-    return _sum_for(regs.remember(("residents-by-commune", as_of), lambda: build().group_by("commune_id").len()),
+        return people.height
+    return _sum_for(regs.remember(("residents-by-commune", as_of), lambda: people.group_by("commune_id").len()),
                     commune_ids)
 
 
