@@ -81,6 +81,53 @@ def test_a_bulk_insert_checks_references_first_and_validates_its_foreign_keys_af
     assert Household.objects.count() == 2
 
 
+def _key_constraints(table: str) -> list[tuple]:
+    """The table's primary key and the foreign keys that refer to it: (table, name, definition, valid)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated "
+                       "FROM pg_constraint WHERE (conrelid = %s::regclass AND contype = 'p') "
+                       "OR (confrelid = %s::regclass AND contype = 'f') ORDER BY 1, 2", [table, table])
+        return cursor.fetchall()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_first_load_into_an_empty_table_rebuilds_its_primary_key_and_the_keys_that_refer_to_it(monkeypatch):
+    from django.db import IntegrityError, transaction
+
+    from everydoor.registry import merge
+    from everydoor.registry.models import Household
+    from tests.factories import commune
+
+    monkeypatch.setattr(merge, "BULK_ROWS", 0)  # every insert counts as bulk
+    before = _key_constraints("registry_household")
+    assert any(kind == "registry_person" for kind, *_ in before)  # a resident refers to a household
+    here = commune()
+    schema = {"code": pl.String, "commune_id": pl.Int64, "village_id": pl.Int64}
+    with transaction.atomic(), connection.cursor() as cursor:
+        merge.households_merge(cursor, pl.DataFrame({"code": ["H1", "H2"], "commune_id": [here.id, here.id],
+                                                     "village_id": [None, None]}, schema=schema))
+        assert _key_constraints("registry_household") == before  # back before the commit, all valid
+    assert _key_constraints("registry_household") == before
+    loaders.background_wait()
+    first = Household.objects.order_by("id").first()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:  # the key holds
+        cursor.execute("INSERT INTO registry_household (id, code, commune_id) VALUES (%s, 'H9', %s)",
+                       [first.id, here.id])
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:  # and refers
+        cursor.execute("INSERT INTO registry_householdcertificate (household_id, kind, valid_from, number) "
+                       "VALUES (%s, 'poor', '2025-01-01', '')", [first.id + 1_000_000])
+    # A table that holds rows keeps its primary key through a bulk insert.
+    with (transaction.atomic(), connection.cursor() as cursor, pytest.raises(ValueError, match="empty table"),
+          loaders.indexes_deferred(cursor, "registry_household", defer=True, primary=True)):
+        pass
+    with transaction.atomic(), connection.cursor() as cursor:
+        merge.households_merge(cursor, pl.DataFrame({"code": ["H3", "H4", "H5"], "commune_id": [here.id] * 3,
+                                                     "village_id": [None] * 3}, schema=schema))
+    assert _key_constraints("registry_household") == before
+    assert Household.objects.count() == 5
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_copy_goes_binary_when_every_column_maps_and_gives_back_every_value():

@@ -69,7 +69,8 @@ def _bulk_insert(cursor, table: str, rows: pl.DataFrame, *, key: str) -> None:
     foreign keys) once, after the insert."""
     if rows.height == 0:
         return
-    bulk = rows.height > BULK_ROWS and rows.height > _scalar(cursor, f"SELECT COUNT(*) FROM {table}")
+    held = _scalar(cursor, f"SELECT COUNT(*) FROM {table}") if rows.height > BULK_ROWS else None
+    bulk = held is not None and rows.height > held
     if bulk:  # each distinct reference once, rather than one look-up per row
         loaders.references_check(cursor, rows, table, keys_deferred=True)
     # In key order where that pays: a unique index kept through the insert grows at its end, and
@@ -78,7 +79,7 @@ def _bulk_insert(cursor, table: str, rows: pl.DataFrame, *, key: str) -> None:
     # against 31.5 s for the import).
     ordered = rows if bulk and loaders.is_postgres() else rows.sort(key)
     # The keys are new and distinct.
-    with indexes_deferred(cursor, table, defer=bulk, unique=True, references_checked=bulk):
+    with indexes_deferred(cursor, table, defer=bulk, unique=True, references_checked=bulk, primary=held == 0):
         loaders.insert_rows(cursor, ordered, table, references_known=bulk)
     if bulk and loaders.is_postgres():
         cursor.execute(f"ANALYZE {table}")  # the planner's picture of a table that just grew from nothing
