@@ -1,10 +1,14 @@
 """SQLite settings around bulk writes, and the WAL checkpoint that follows them."""
 
+import os
+import shutil
 import sqlite3
+import tempfile
+from pathlib import Path
 
 import polars as pl
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from everydoor.pipeline import loaders
 
@@ -163,7 +167,7 @@ def test_copy_goes_binary_when_every_column_maps_and_gives_back_every_value():
 
 
 @pytest.mark.django_db(transaction=True)  # outside a transaction, as imports run: scratch files are detached
-def test_sqlite_bulk_insert_writes_scratch_files_side_by_side_and_keeps_the_row_order(monkeypatch):
+def test_sqlite_bulk_insert_goes_through_scratch_files_and_keeps_the_row_order(monkeypatch):
     if connection.vendor != "sqlite" or loaders.adbc_sqlite is None:
         pytest.skip("SQLite's Arrow path")
     monkeypatch.setattr(loaders, "ARROW_ROWS", 10)
@@ -175,12 +179,46 @@ def test_sqlite_bulk_insert_writes_scratch_files_side_by_side_and_keeps_the_row_
         before = len(cursor.fetchall())
         loaders.insert_rows(cursor, frame, "scratch_check")
         cursor.execute("PRAGMA database_list")
-        assert len(cursor.fetchall()) == before + 2  # two scratch files, written at once
+        files = [Path(path) for _, name, path in cursor.fetchall() if name.startswith(loaders._SCRATCH_PREFIX)]
+        assert len(files) == loaders.SCRATCH_PARTS  # each inserted while the next were written
+        memory = loaders.scratch_folder(frame.estimated_size())
+        assert {f.parent for f in files} == {Path(memory or tempfile.gettempdir())}
         cursor.execute("SELECT k, v FROM scratch_check ORDER BY rowid")
         assert cursor.fetchall() == frame.rows()  # every row, in the frame's order
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA database_list")
         assert len(cursor.fetchall()) == before  # detached once the writes are over
+    assert not any(f.exists() for f in files)  # and removed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_bulk_insert_leaves_no_scratch_file_behind(tmp_path, monkeypatch):
+    if connection.vendor != "sqlite" or loaders.adbc_sqlite is None:
+        pytest.skip("SQLite's Arrow path")
+    monkeypatch.setattr(loaders, "ARROW_ROWS", 10)
+    monkeypatch.setattr(loaders, "scratch_folder", lambda size: str(tmp_path))
+    written = []
+    monkeypatch.setattr(loaders, "_scratch_write", lambda part, folder, write=loaders._scratch_write:
+                        written.append(write(part, folder)) or written[-1])
+    frame = pl.DataFrame({"k": range(55)})
+    with pytest.raises(DatabaseError, match="no such table"), loaders.bulk_writes(), connection.cursor() as cursor:
+        loaders.insert_rows(cursor, frame, "no_such_table")  # the first part's insert fails
+    assert len(written) == loaders.SCRATCH_PARTS and all(path.parent == tmp_path for path in written)
+    assert list(tmp_path.iterdir()) == []  # the parts written meanwhile, and the one attached, are gone
+
+
+def test_scratch_files_go_to_memory_only_while_it_has_room(tmp_path, monkeypatch):
+    monkeypatch.setattr(loaders, "MEMORY_FOLDER", tmp_path)
+    memory = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    free = min(shutil.disk_usage(tmp_path).free, memory)
+    assert loaders.scratch_folder(free // (4 * loaders.MEMORY_HEADROOM)) == str(tmp_path)
+    assert loaders.scratch_folder(10 * max(memory, shutil.disk_usage(tmp_path).free)) is None  # the temporary folder
+    monkeypatch.setattr(loaders, "MEMORY_FOLDER", tmp_path / "absent")  # no such file system: macOS, Windows
+    assert loaders.scratch_folder(1) is None
+    written = loaders._scratch_write(pl.DataFrame({"k": [1, 2]}), str(tmp_path))
+    assert written.parent == tmp_path
+    with sqlite3.connect(written) as scratch:
+        assert scratch.execute("SELECT k FROM rows").fetchall() == [(1,), (2,)]
 
 
 def _hash_batches(cursor, sql: str) -> int:

@@ -9,6 +9,7 @@ import io
 import logging
 import os
 import secrets
+import shutil
 import sqlite3
 import tempfile
 import threading
@@ -33,6 +34,7 @@ BATCH_ROWS = 50_000
 ARROW_ROWS = 20_000  # from this size a frame goes to SQLite through an Arrow scratch database
 _MAX_SCRATCH = 8  # databases on one connection (main, temp, attached ones): SQLite attaches at most 10
 SCRATCH_THREADS = max(1, min(2, os.cpu_count() or 1))  # scratch files written at once (2 cores: 2x faster)
+SCRATCH_PARTS = 4  # a large frame's scratch files: each is inserted while the next are written
 _SCRATCH_PREFIX = "scratch_"  # of the scratch databases' aliases
 INDEX_BUILD_MEMORY = "1GB"  # PostgreSQL's maintenance_work_mem for index rebuilds: they sort in memory
 JOIN_MEMORY = "256MB"  # PostgreSQL's work_mem in an import: see join_memory()
@@ -321,9 +323,26 @@ def _validate_after_commit(table: str, names: list[str]) -> None:
     _in_background(validate, f"everydoor-validate-{table}")
 
 
-def _scratch_write(frame: pl.DataFrame) -> Path:
+MEMORY_FOLDER = Path("/dev/shm")  # a file system in memory (tmpfs), on Linux
+MEMORY_HEADROOM = 4  # scratch files go there while it has this many times their frames' size free
+
+
+def scratch_folder(size: int) -> str | None:
+    """Where scratch files of about `size` bytes go: in memory when the machine has room there, so that
+    they never reach the disk (the full card register's import on SQLite: 81.7 -> 65.3 s, the writes
+    of its scratch files no longer competing with the database's own on a 250 MB/s disk); else the
+    system's temporary folder (None). A small or full /dev/shm (64 MB in a default container) is skipped,
+    and so is a machine short of free memory (tmpfs pages are memory that nothing can reclaim)."""
+    try:
+        free = min(shutil.disk_usage(MEMORY_FOLDER).free, os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (OSError, ValueError, AttributeError):  # no such folder, or no sysconf (Windows)
+        return None
+    return str(MEMORY_FOLDER) if free > MEMORY_HEADROOM * size and os.access(MEMORY_FOLDER, os.W_OK) else None
+
+
+def _scratch_write(frame: pl.DataFrame, folder: str | None = None) -> Path:
     """A scratch SQLite file holding the frame as table `rows` (ADBC, in C, outside the GIL)."""
-    handle, name = tempfile.mkstemp(prefix="everydoor-", suffix=".sqlite3")
+    handle, name = tempfile.mkstemp(prefix="everydoor-", suffix=".sqlite3", dir=folder)
     with open(handle, "wb"):
         pass  # SQLite takes the empty file for an empty database
     # No journal, no sync: a scratch file that outlives nothing.
@@ -335,18 +354,27 @@ def _scratch_write(frame: pl.DataFrame) -> Path:
 
 
 def _insert_via_arrow(cursor, frame: pl.DataFrame, table: str, attached: list, parts: int) -> None:
-    """Scratch files written side by side (`parts` threads: the full card register's took 17 s in
-    one), then read in order, one INSERT ... SELECT each, inside the caller's transaction."""
+    """Scratch files written SCRATCH_THREADS at a time (in one thread the full card register's took
+    17 s), each read as soon as it is written, in order, by one INSERT ... SELECT inside the caller's
+    transaction, while the next are written (the full card register in four parts: 21.8 -> 16.7 s)."""
     size = -(-frame.height // parts)
     slices = [frame.slice(offset, size) for offset in range(0, frame.height, size)]
-    with ThreadPoolExecutor(max_workers=len(slices)) as pool:
-        paths = list(pool.map(_scratch_write, slices))
+    folder = scratch_folder(frame.estimated_size())
     columns = ", ".join(frame.columns)
-    for path in paths:
-        alias = f"{_SCRATCH_PREFIX}{secrets.token_hex(4)}"  # unique: inside an outer transaction earlier ones stay attached
-        attached.append((alias, path))
-        cursor.execute(f"ATTACH DATABASE %s AS {alias}", [str(path)])
-        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {alias}.rows")
+    with ThreadPoolExecutor(max_workers=min(len(slices), SCRATCH_THREADS)) as pool:
+        pending = [pool.submit(_scratch_write, part, folder) for part in slices]
+        try:
+            for written in pending:
+                path = written.result()
+                alias = f"{_SCRATCH_PREFIX}{secrets.token_hex(4)}"  # unique: inside an outer transaction earlier ones stay attached
+                attached.append((alias, path))  # removed when the bulk write ends
+                cursor.execute(f"ATTACH DATABASE %s AS {alias}", [str(path)])
+                cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {alias}.rows")
+        finally:  # a failed insert: the files still being written are removed here
+            kept = {path for _, path in attached}
+            for written in pending:
+                if written.exception() is None and written.result() not in kept:
+                    written.result().unlink(missing_ok=True)
 
 
 def _insert_batches(cursor, frame: pl.DataFrame, table: str) -> None:
@@ -357,7 +385,7 @@ def _insert_batches(cursor, frame: pl.DataFrame, table: str) -> None:
         cursor.execute("PRAGMA database_list")
         room = _MAX_SCRATCH - len(cursor.fetchall())
         if room > 0:
-            parts = max(1, min(room, SCRATCH_THREADS, frame.height // ARROW_ROWS))
+            parts = max(1, min(room, SCRATCH_PARTS, frame.height // ARROW_ROWS))
             _insert_via_arrow(cursor, text, table, attached, parts)
             return
     # sqlite3's own executemany: Django's wrapper would re-format every parameter list.
