@@ -171,6 +171,7 @@ def test_sqlite_bulk_insert_goes_through_scratch_files_and_keeps_the_row_order(m
     if connection.vendor != "sqlite" or loaders.adbc_sqlite is None:
         pytest.skip("SQLite's Arrow path")
     monkeypatch.setattr(loaders, "ARROW_ROWS", 10)
+    monkeypatch.setattr(loaders, "PART_ROWS", 10)
     monkeypatch.setattr(loaders, "SCRATCH_THREADS", 2)
     frame = pl.DataFrame({"k": range(55, 0, -1), "v": [f"Lò Văn {i}" if i % 7 else None for i in range(55)]})
     with loaders.bulk_writes(), connection.cursor() as cursor:
@@ -185,6 +186,14 @@ def test_sqlite_bulk_insert_goes_through_scratch_files_and_keeps_the_row_order(m
         assert {f.parent for f in files} == {Path(memory or tempfile.gettempdir())}
         cursor.execute("SELECT k, v FROM scratch_check ORDER BY rowid")
         assert cursor.fetchall() == frame.rows()  # every row, in the frame's order
+        # Files stay attached to the end of the transaction: later frames take the places left (a 25-row
+        # frame 2 of them), then, when none is left, go row by row; every row arrives all the same.
+        for rows, attached in ((25, 6), (55, 9), (55, 9)):
+            loaders.insert_rows(cursor, frame.head(rows), "scratch_check")
+            cursor.execute("PRAGMA database_list")
+            assert sum(name.startswith(loaders._SCRATCH_PREFIX) for _, name, _ in cursor.fetchall()) == attached
+        cursor.execute("SELECT COUNT(*) FROM scratch_check")
+        assert cursor.fetchall() == [(55 + 25 + 55 + 55,)]
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA database_list")
         assert len(cursor.fetchall()) == before  # detached once the writes are over
@@ -196,6 +205,7 @@ def test_a_failed_bulk_insert_leaves_no_scratch_file_behind(tmp_path, monkeypatc
     if connection.vendor != "sqlite" or loaders.adbc_sqlite is None:
         pytest.skip("SQLite's Arrow path")
     monkeypatch.setattr(loaders, "ARROW_ROWS", 10)
+    monkeypatch.setattr(loaders, "PART_ROWS", 10)
     monkeypatch.setattr(loaders, "scratch_folder", lambda size: str(tmp_path))
     written = []
     monkeypatch.setattr(loaders, "_scratch_write", lambda part, folder, write=loaders._scratch_write:

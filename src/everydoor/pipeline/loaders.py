@@ -32,7 +32,8 @@ except ImportError:  # pragma: no cover - optional accelerator; CSV COPY does th
 
 BATCH_ROWS = 50_000
 ARROW_ROWS = 20_000  # from this size a frame goes to SQLite through an Arrow scratch database
-_MAX_SCRATCH = 8  # databases on one connection (main, temp, attached ones): SQLite attaches at most 10
+_ATTACH_LIMIT = 9  # databases attached to one connection besides main and temp: SQLite's limit is 10; one spare
+PART_ROWS = 200_000  # rows of a scratch file, at least: a smaller frame takes fewer files (see _insert_batches)
 SCRATCH_THREADS = max(1, min(2, os.cpu_count() or 1))  # scratch files written at once (2 cores: 2x faster)
 SCRATCH_PARTS = 4  # a large frame's scratch files: each is inserted while the next are written
 _SCRATCH_PREFIX = "scratch_"  # of the scratch databases' aliases
@@ -383,9 +384,12 @@ def _insert_batches(cursor, frame: pl.DataFrame, table: str) -> None:
     attached = _scratch.get()
     if attached is not None and frame.height >= ARROW_ROWS:
         cursor.execute("PRAGMA database_list")
-        room = _MAX_SCRATCH - len(cursor.fetchall())
+        # Scratch files stay attached until the transaction ends: a small frame uses few of the places
+        # (one import writes households, the references' stage, then persons; when none was left, the
+        # 1.7M persons went row by row: 35 s).
+        room = _ATTACH_LIMIT - sum(name not in ("main", "temp") for _, name, _ in cursor.fetchall())
         if room > 0:
-            parts = max(1, min(room, SCRATCH_PARTS, frame.height // ARROW_ROWS))
+            parts = max(1, min(room, SCRATCH_PARTS, frame.height // PART_ROWS))
             _insert_via_arrow(cursor, text, table, attached, parts)
             return
     # sqlite3's own executemany: Django's wrapper would re-format every parameter list.
