@@ -330,7 +330,7 @@ MEMORY_HEADROOM = 4  # scratch files go there while it has this many times their
 
 def scratch_folder(size: int) -> str | None:
     """Where scratch files of about `size` bytes go: in memory when the machine has room there, so that
-    they never reach the disk (the full card register's import on SQLite: 81.7 -> 65.3 s, the writes
+    they never reach the disk (the full card register's import on SQLite: 81.7 -> 68.5 s, the writes
     of its scratch files no longer competing with the database's own on a 250 MB/s disk); else the
     system's temporary folder (None). A small or full /dev/shm (64 MB in a default container) is skipped,
     and so is a machine short of free memory (tmpfs pages are memory that nothing can reclaim)."""
