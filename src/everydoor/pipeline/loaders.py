@@ -374,8 +374,8 @@ def _insert_via_arrow(cursor, frame: pl.DataFrame, table: str, attached: list, p
         finally:  # a failed insert: the files still being written are removed here
             kept = {path for _, path in attached}
             for written in pending:
-                if written.exception() is None and written.result() not in kept:
-                    written.result().unlink(missing_ok=True)
+                if written.exception() is None and (path := written.result()) not in kept:
+                    path.unlink(missing_ok=True)
 
 
 def _insert_batches(cursor, frame: pl.DataFrame, table: str) -> None:
@@ -466,6 +466,8 @@ def indexes_deferred(cursor, table: str, *, defer: bool, unique: bool = False, r
     if not defer:
         yield
         return
+    if is_postgres():  # the rebuilds below sort in memory (for the rest of the caller's transaction)
+        cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
     with (_primary_key_deferred(cursor, table, defer=primary and is_postgres()),
           _secondary_deferred(cursor, table, unique=unique, references_checked=references_checked)):
         yield
@@ -493,7 +495,6 @@ def _primary_key_deferred(cursor, table: str, *, defer: bool):
     for name, _ in primary:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     yield
-    cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
     for name, definition in primary:
         cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
     for other, name, definition in referring:
@@ -529,8 +530,6 @@ def _secondary_deferred(cursor, table: str, *, unique: bool, references_checked:
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
     yield
-    if is_postgres():
-        cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
     for _, sql in indexes:
         cursor.execute(sql)
     unvalidated = []
